@@ -1,0 +1,105 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-api-to-firehose',
+  description:
+    'AWS CDK L3 construct: API Gateway REST API -> Kinesis Data Firehose -> S3 with no Lambda in the data path. ' +
+    'Safe VTL envelopes, API keys with usage plans, batch ingestion, least privilege.',
+  author: 'cdk-api-to-firehose contributors',
+  authorAddress: 'maintainers@cdk-api-to-firehose.dev',
+  repositoryUrl: 'https://github.com/cdk-api-to-firehose/cdk-api-to-firehose.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'awscdk', 'api-gateway', 'firehose', 'kinesis', 's3', 'ingestion', 'events'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // 2.257.0-2.263.0 is served by npm, PyPI and Maven Central here and satisfies cdk-nag 3 (see shared FACTS.md).
+  cdkVersion: '2.260.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // No GitHub workflows: CI is `.ci/run`.
+  github: false,
+  release: false,
+
+  devDeps: [
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2',
+    'cdk-nag@^3',
+    'fast-check@^4',
+    '@aws-sdk/client-cloudformation@^3',
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-api-gateway@^3',
+  ],
+
+  // The dev/test tsconfig lives at the root (tsconfig.dev.json) and covers everything that is not shipped.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts'],
+    exclude: ['node_modules', 'test/consumers/**'],
+    compilerOptions: {},
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'integ', 'scripts', 'projenrc', '.projenrc.ts'],
+    tsconfigPath: './tsconfig.dev.json',
+    ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'integ/**/*.snapshot/**', 'test/consumers/**'],
+  },
+
+  jestOptions: {
+    // Never rewrite snapshots during a test run: a changed template must fail until it is reviewed.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/consumers/', '/test/e2e/'],
+      testTimeout: 120_000,
+    },
+  },
+
+  publishToPypi: {
+    distName: 'cdk-api-to-firehose',
+    module: 'cdk_api_to_firehose',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkapitofirehose',
+    mavenGroupId: 'io.github.cdkapitofirehose',
+    mavenArtifactId: 'cdk-api-to-firehose',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-api-to-firehose/cdk-api-to-firehose-go',
+  },
+
+  gitignore: [
+    '/.localstack/',
+    '/.cache/',
+    'cdk.out/',
+    '/integ/**/cdk.out/',
+    '/scripts/out/',
+    '/test/vtl/java/target/',
+    '/test/consumers/python/.venv/',
+    '/test/consumers/java/target/',
+    '__pycache__/',
+    '.pytest_cache/',
+  ],
+});
+
+for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/']) project.addPackageIgnore(p);
+
+// jsii prints a Node end-of-life banner on every call on these machines.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// integ-runner: offline snapshot comparison of every integ/integ.*.ts (no AWS account needed).
+project.addTask('integ', {
+  description: 'Compare integ/ snapshots with a fresh synth (offline)',
+  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1',
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Refresh integ/ snapshots without deploying (no AWS credentials needed)',
+  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1 --update-on-failed --dry-run',
+  receiveArgs: true,
+});
+project.testTask.spawn(project.tasks.tryFind('integ')!);
+
+project.synth();
