@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './api-to-firehose';
+export { EnvelopeField, EnvelopeFieldSource, EnvelopeOptions, RecordEnvelope } from './envelope';
+export { BatchMode, BatchOptions } from './batch';

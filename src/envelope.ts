@@ -1,0 +1,378 @@
+import { checkFieldName, checkHeaderName, checkQueryParameterName, checkUniqueFieldNames } from './validation';
+
+/**
+ * Where the value of an envelope field comes from.
+ */
+export enum EnvelopeFieldSource {
+  /** The public id of the API key that called (`$context.identity.apiKeyId`), never the secret key value. */
+  API_KEY_ID = 'API_KEY_ID',
+  /** API Gateway's request id (`$context.requestId`). */
+  REQUEST_ID = 'REQUEST_ID',
+  /** When API Gateway received the request, epoch milliseconds (`$context.requestTimeEpoch`). */
+  RECEIVED_AT = 'RECEIVED_AT',
+  /** The caller's `X-Amzn-Trace-Id` header (caller-controlled, escaped). */
+  TRACE_ID = 'TRACE_ID',
+  /** The caller's source IP (`$context.identity.sourceIp`). */
+  SOURCE_IP = 'SOURCE_IP',
+  /** The caller's `User-Agent` (caller-controlled, escaped). */
+  USER_AGENT = 'USER_AGENT',
+  /** The stage name (`$context.stage`). */
+  STAGE = 'STAGE',
+  /** A named request header (caller-controlled, escaped). */
+  HEADER = 'HEADER',
+  /** A named query string parameter (caller-controlled, escaped). */
+  QUERY_PARAMETER = 'QUERY_PARAMETER',
+  /** A constant string fixed at synth time. */
+  CONSTANT = 'CONSTANT',
+  /** The event's 0-based position in a batch request (batch records only). */
+  BATCH_INDEX = 'BATCH_INDEX',
+}
+
+/**
+ * One field of the JSON envelope written around each event.
+ *
+ * Every value that a caller controls (headers, query parameters) is escaped
+ * before it is placed in the record, so no caller can forge or break a field.
+ * A value that is absent in the request is written as JSON `null`.
+ */
+export class EnvelopeField {
+  /** The id of the API key used (public id, not the secret value). @default name 'apiKeyId' */
+  public static apiKeyId(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.API_KEY_ID, name ?? 'apiKeyId');
+  }
+  /** API Gateway's request id. @default name 'requestId' */
+  public static requestId(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.REQUEST_ID, name ?? 'requestId');
+  }
+  /** The time API Gateway received the request, as a JSON number of epoch milliseconds. @default name 'receivedAt' */
+  public static receivedAt(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.RECEIVED_AT, name ?? 'receivedAt');
+  }
+  /** The `X-Amzn-Trace-Id` request header. @default name 'traceId' */
+  public static traceId(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.TRACE_ID, name ?? 'traceId');
+  }
+  /** The caller's source IP address. @default name 'sourceIp' */
+  public static sourceIp(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.SOURCE_IP, name ?? 'sourceIp');
+  }
+  /** The `User-Agent` request header. @default name 'userAgent' */
+  public static userAgent(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.USER_AGENT, name ?? 'userAgent');
+  }
+  /** The API Gateway stage name. @default name 'stage' */
+  public static stage(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.STAGE, name ?? 'stage');
+  }
+  /**
+   * A request header, e.g. `EnvelopeField.header('X-Tenant-Id', 'tenant')`.
+   * @param headerName the HTTP header to copy (letters, digits, '-')
+   * @param name the JSON field name
+   */
+  public static header(headerName: string, name: string): EnvelopeField {
+    checkHeaderName(headerName);
+    return new EnvelopeField(EnvelopeFieldSource.HEADER, name, headerName);
+  }
+  /**
+   * A query string parameter, e.g. `EnvelopeField.queryParameter('source', 'source')`.
+   * @param parameterName the query string parameter to copy
+   * @param name the JSON field name
+   */
+  public static queryParameter(parameterName: string, name: string): EnvelopeField {
+    checkQueryParameterName(parameterName);
+    return new EnvelopeField(EnvelopeFieldSource.QUERY_PARAMETER, name, parameterName);
+  }
+  /**
+   * A constant string, e.g. `EnvelopeField.constant('source', 'web')`.
+   * @param name the JSON field name
+   * @param value any string; it is JSON-escaped at synth time
+   */
+  public static constant(name: string, value: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.CONSTANT, name, value);
+  }
+  /** The event's 0-based index within a batch request; not written for single-event requests. @default name 'index' */
+  public static batchIndex(name?: string): EnvelopeField {
+    return new EnvelopeField(EnvelopeFieldSource.BATCH_INDEX, name ?? 'index');
+  }
+
+  /**
+   * @param source where the value comes from
+   * @param name the JSON field name
+   * @param argument the header or parameter name, or the constant value
+   */
+  private constructor(
+    public readonly source: EnvelopeFieldSource,
+    public readonly name: string,
+    public readonly argument?: string,
+  ) {
+    checkFieldName(name);
+  }
+}
+
+/** Options for `RecordEnvelope.withFields`. */
+export interface EnvelopeOptions {
+  /**
+   * The JSON field that holds the request body.
+   * @default 'body'
+   */
+  readonly bodyField?: string;
+}
+
+/**
+ * The shape of each record written to Firehose.
+ *
+ * Every record is one line of JSON followed by exactly one newline, so each
+ * S3 object, decompressed, is valid JSON Lines.
+ */
+export class RecordEnvelope {
+  /** The default envelope: `{"apiKeyId", "requestId", "receivedAt", "index" (batch only), "body"}`. */
+  public static readonly DEFAULT = RecordEnvelope.withFields([
+    EnvelopeField.apiKeyId(),
+    EnvelopeField.requestId(),
+    EnvelopeField.receivedAt(),
+    EnvelopeField.batchIndex(),
+  ]);
+
+  /** No envelope: each record is the event body alone (re-serialised JSON), plus the newline. */
+  public static readonly RAW = new RecordEnvelope([], 'body', true);
+
+  /** An envelope with the given fields, in this order, followed by the body field. */
+  public static withFields(fields: EnvelopeField[], options?: EnvelopeOptions): RecordEnvelope {
+    const bodyField = options?.bodyField ?? 'body';
+    checkFieldName(bodyField);
+    checkUniqueFieldNames(fields.map((f) => f.name), bodyField);
+    return new RecordEnvelope([...fields], bodyField, false);
+  }
+
+  private constructor(
+    /** The envelope fields, in order. */
+    public readonly fields: EnvelopeField[],
+    /** The JSON field holding the body (unused when raw). */
+    public readonly bodyField: string,
+    /** Whether records are the bare body with no envelope. */
+    public readonly raw: boolean,
+  ) {}
+}
+
+// ---------------------------------------------------------------------------
+// Pure VTL builders. Options in, mapping template text out; no constructs.
+// Velocity 1.7 facts relied on (proved in test/vtl): single-quoted literals
+// are not interpolated; values inserted by interpolation are never
+// re-evaluated; `#set` with a null right-hand side keeps the old value, so
+// optional values are read through "$!{...}".
+// ---------------------------------------------------------------------------
+
+/** How the request body is read. */
+export enum BodyFormat {
+  /** The body must be JSON; it is stored re-serialised by API Gateway (`$input.json`). */
+  JSON = 'JSON',
+  /** The body is stored as a JSON string, whatever it contains. */
+  TEXT = 'TEXT',
+}
+
+/** Inputs of the request template builders. */
+export interface RequestTemplateOptions {
+  /** The delivery stream name (a literal or a CDK token string; passed through uninspected). */
+  readonly streamName: string;
+  /** The record shape. */
+  readonly envelope: RecordEnvelope;
+  /** How the body is read. @default BodyFormat.JSON */
+  readonly bodyFormat?: BodyFormat;
+}
+
+/** The JSON error code a template uses when it refuses a request without writing anything. */
+export const REJECT_MARKER = 'ApiToFirehoseRejected';
+
+/**
+ * Encodes a synth-time string as a JSON string literal that is also inert in
+ * VTL and inside a single-quoted Velocity literal: every character outside a
+ * small safe set (including `$ # ' " \` and all non-ASCII) becomes `\uXXXX`.
+ */
+export function jsonStringLiteral(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (/^[A-Za-z0-9 _.,:;/@+=?!%&*()[\]{}<>|^~`-]$/.test(ch)) {
+      out += ch;
+    } else if (cp > 0xffff) {
+      const hi = Math.floor((cp - 0x10000) / 0x400) + 0xd800;
+      const lo = ((cp - 0x10000) % 0x400) + 0xdc00;
+      out += `\\u${hi.toString(16).padStart(4, '0')}\\u${lo.toString(16).padStart(4, '0')}`;
+    } else {
+      out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+/** VTL that sets `$target` to a JSON string literal of the caller-controlled or server value in `$src`, or `null` when empty. */
+function vtlJsonStringOrNull(target: string, sourceExpr: string): string {
+  return [
+    `#set($src = "$!${sourceExpr}")`,
+    `#if($src.isEmpty())#set(${target} = 'null')#else`,
+    '#set($esc = $util.escapeJavaScript($src).replaceAll("\\\\\'", "\'"))',
+    `#set(${target} = "\${q}\${esc}\${q}")#end`,
+  ].join('\n');
+}
+
+/** VTL that sets `$f<i>` to the JSON value of one field. */
+function vtlField(field: EnvelopeField, index: number, scope: 'single' | 'batch'): string {
+  const v = `$f${index}`;
+  switch (field.source) {
+    case EnvelopeFieldSource.API_KEY_ID:
+      return vtlJsonStringOrNull(v, '{context.identity.apiKeyId}');
+    case EnvelopeFieldSource.REQUEST_ID:
+      return vtlJsonStringOrNull(v, '{context.requestId}');
+    case EnvelopeFieldSource.SOURCE_IP:
+      return vtlJsonStringOrNull(v, '{context.identity.sourceIp}');
+    case EnvelopeFieldSource.STAGE:
+      return vtlJsonStringOrNull(v, '{context.stage}');
+    case EnvelopeFieldSource.USER_AGENT:
+      return vtlJsonStringOrNull(v, "{headers.get('User-Agent')}");
+    case EnvelopeFieldSource.TRACE_ID:
+      return vtlJsonStringOrNull(v, "{headers.get('X-Amzn-Trace-Id')}");
+    case EnvelopeFieldSource.HEADER:
+      return vtlJsonStringOrNull(v, `{headers.get('${field.argument}')}`);
+    case EnvelopeFieldSource.QUERY_PARAMETER:
+      return vtlJsonStringOrNull(v, `{query.get('${field.argument}')}`);
+    case EnvelopeFieldSource.RECEIVED_AT:
+      // requestTimeEpoch is a number set by API Gateway; keep only digits so the field is always a JSON number or null.
+      return [
+        '#set($src = "$!{context.requestTimeEpoch}")',
+        `#if($src.matches("[0-9]{1,19}"))#set(${v} = $src)#else#set(${v} = 'null')#end`,
+      ].join('\n');
+    case EnvelopeFieldSource.CONSTANT:
+      return `#set(${v} = '${jsonStringLiteral(field.argument ?? '')}')`;
+    case EnvelopeFieldSource.BATCH_INDEX:
+      return scope === 'batch' ? `#set(${v} = $foreach.index)` : '';
+  }
+}
+
+function isWritten(field: EnvelopeField, scope: 'single' | 'batch'): boolean {
+  return scope === 'batch' || field.source !== EnvelopeFieldSource.BATCH_INDEX;
+}
+
+/** VTL setting `$body` to the JSON text of the event. `jsonPath` selects the event in JSON mode. */
+function vtlBody(format: BodyFormat, jsonPath: string): string {
+  if (format === BodyFormat.TEXT) {
+    return [
+      '#set($esc = $util.escapeJavaScript($input.body).replaceAll("\\\\\'", "\'"))',
+      '#set($body = "${q}${esc}${q}")',
+    ].join('\n');
+  }
+  // $input.json re-serialises the parsed body, so raw text can never close the envelope early.
+  // A raw line break can only sit between JSON tokens, where a space is equivalent: strip them so
+  // the record stays one line whatever the serialiser does.
+  return `#set($body = $input.json(${jsonPath}).replaceAll("[\\r\\n]+", " "))`;
+}
+
+/** VTL that sets `$rec` to one JSON line from `$body` and the fields `$f<i>`. */
+function vtlRecord(envelope: RecordEnvelope, scope: 'single' | 'batch'): string {
+  if (envelope.raw) return '#set($rec = "${body}${nl}")';
+  const parts: string[] = [];
+  envelope.fields.forEach((f, i) => {
+    if (isWritten(f, scope)) parts.push(`${jsonStringLiteral(f.name)}:\${f${i}}`);
+  });
+  parts.push(`${jsonStringLiteral(envelope.bodyField)}:\${body}`);
+  // Field names are identifiers, so the only quotes here come from jsonStringLiteral; emit them via ${q}
+  // (formal notation, so a following name is not read as part of the reference).
+  const text = '{' + parts.join(',') + '}';
+  return `#set($rec = "${text.replace(/"/g, '${q}')}\${nl}")`;
+}
+
+function vtlFields(envelope: RecordEnvelope, scope: 'single' | 'batch', perEvent: boolean): string {
+  if (envelope.raw) return '';
+  return envelope.fields
+    .map((f, i) => ({ f, i }))
+    .filter(({ f }) => (f.source === EnvelopeFieldSource.BATCH_INDEX) === perEvent)
+    .map(({ f, i }) => vtlField(f, i, scope))
+    .filter((s) => s !== '')
+    .join('\n');
+}
+
+const PRELUDE = [
+  '## Generated by cdk-api-to-firehose. Every caller-controlled value is escaped before it enters the record.',
+  '#set($q = \'"\')',
+  '#set($nl = $util.urlDecode("%0A"))',
+  '#set($headers = $input.params().header)',
+  '#set($query = $input.params().querystring)',
+  '#set($raw = "$!input.body")',
+].join('\n');
+
+/**
+ * Output that makes Firehose refuse the call (the required `Record` member is
+ * missing), so nothing is written and the error response maps it to a 4xx.
+ */
+function vtlReject(streamName: string, reason: string): string {
+  return `{"DeliveryStreamName":"${streamName}","${REJECT_MARKER}":"${reason}"}`;
+}
+
+/** The request template of the single-event method: one event -> one Firehose PutRecord. */
+export function putRecordTemplate(opts: RequestTemplateOptions): string {
+  const format = opts.bodyFormat ?? BodyFormat.JSON;
+  return [
+    PRELUDE,
+    '#if($raw.trim().isEmpty())',
+    vtlReject(opts.streamName, 'empty body'),
+    '#else',
+    vtlFields(opts.envelope, 'single', false),
+    vtlBody(format, "'$'"),
+    vtlRecord(opts.envelope, 'single'),
+    `{"DeliveryStreamName":"${opts.streamName}","Record":{"Data":"$util.base64Encode($rec)"}}`,
+    '#end',
+  ].filter((l) => l !== '').join('\n');
+}
+
+/** Inputs of the batch request template builders. */
+export interface BatchTemplateOptions extends RequestTemplateOptions {
+  /** The JSON property of the request body holding the array of events. */
+  readonly recordsProperty: string;
+}
+
+function batchLoopHead(opts: BatchTemplateOptions): string {
+  return [
+    `#set($events = $input.path('$.${opts.recordsProperty}'))`,
+    '#if($raw.trim().isEmpty() || "$!events" == "" || $events.size() == 0)',
+    vtlReject(opts.streamName, 'no events'),
+    '#else',
+    vtlFields(opts.envelope, 'batch', false),
+  ].filter((l) => l !== '').join('\n');
+}
+
+function batchEventRecord(opts: BatchTemplateOptions): string {
+  return [
+    vtlFields(opts.envelope, 'batch', true),
+    vtlBody(BodyFormat.JSON, `"$.${opts.recordsProperty}[$foreach.index]"`),
+    vtlRecord(opts.envelope, 'batch'),
+  ].filter((l) => l !== '').join('\n');
+}
+
+/** Batch request template: one Firehose record per event, through PutRecordBatch (order preserved). */
+export function putRecordBatchTemplate(opts: BatchTemplateOptions): string {
+  return [
+    PRELUDE,
+    batchLoopHead(opts),
+    `{"DeliveryStreamName":"${opts.streamName}","Records":[`,
+    '#foreach($event in $events)',
+    batchEventRecord(opts),
+    '{"Data":"$util.base64Encode($rec)"}#if($foreach.hasNext),#end',
+    '#end',
+    ']}',
+    '#end',
+  ].join('\n');
+}
+
+/** Packed batch request template: all events, one JSON line each, in a single Firehose record (PutRecord). */
+export function packedBatchTemplate(opts: BatchTemplateOptions): string {
+  return [
+    PRELUDE,
+    batchLoopHead(opts),
+    '#set($packed = "")',
+    '#foreach($event in $events)',
+    batchEventRecord(opts),
+    '#set($packed = "${packed}${rec}")',
+    '#end',
+    `{"DeliveryStreamName":"${opts.streamName}","Record":{"Data":"$util.base64Encode($packed)"}}`,
+    '#end',
+  ].join('\n');
+}

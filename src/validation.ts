@@ -1,0 +1,143 @@
+import { Duration, Size, Token } from 'aws-cdk-lib';
+
+/**
+ * Pure synth-time checks for ApiToFirehose props.
+ *
+ * Each check names the prop, the allowed range and the value given, and skips
+ * values that are unresolved tokens (they are only known at deploy time).
+ */
+
+/** Firehose buffering interval limits (seconds). */
+export const BUFFERING_INTERVAL_MAX_SECONDS = 900;
+/** Firehose buffering size limits (MiB). */
+export const BUFFERING_SIZE_MIN_MIB = 1;
+export const BUFFERING_SIZE_MAX_MIB = 128;
+/** Firehose delivery stream names: 1-64 of [a-zA-Z0-9_.-]. */
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+/** Envelope field names: a JSON key that is also safe to place inside a VTL string. */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** HTTP header names that we read in templates (RFC 7230 token subset without quotes). */
+const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
+/** Query string parameter names that we read in templates. */
+const QUERY_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+/** One API Gateway path part: letters, digits and -._~ (no braces: greedy or path parameters are not supported). */
+const PATH_PART = /^[A-Za-z0-9._~-]+$/;
+
+export function checkBufferingInterval(interval?: Duration): void {
+  if (!interval || interval.isUnresolved()) return;
+  const s = interval.toSeconds();
+  if (s < 0 || s > BUFFERING_INTERVAL_MAX_SECONDS) {
+    throw new Error(`bufferingInterval must be between 0 and ${BUFFERING_INTERVAL_MAX_SECONDS} seconds, got ${s} seconds.`);
+  }
+}
+
+export function checkBufferingSize(size?: Size): void {
+  if (!size || size.isUnresolved()) return;
+  const mib = size.toMebibytes({ rounding: 2 /* SizeRoundingBehavior.NONE */ });
+  if (mib < BUFFERING_SIZE_MIN_MIB || mib > BUFFERING_SIZE_MAX_MIB || !Number.isInteger(mib)) {
+    throw new Error(`bufferingSize must be a whole number of MiB between ${BUFFERING_SIZE_MIN_MIB} and ${BUFFERING_SIZE_MAX_MIB}, got ${mib} MiB.`);
+  }
+}
+
+const PREFIX_EXPRESSION = /!\{([^{}]*)\}/g;
+const ALLOWED_NAMESPACES = ['timestamp', 'firehose', 'partitionKeyFromQuery'];
+
+/**
+ * Checks a Firehose S3 prefix: at most 1024 characters, no leading slash, and
+ * only well-formed `!{namespace:value}` expressions.
+ */
+export function checkPrefix(prop: string, prefix: string | undefined, opts: { allowPartitionKeys: boolean }): void {
+  if (prefix === undefined || Token.isUnresolved(prefix)) return;
+  if (prefix.length > 1024) {
+    throw new Error(`${prop} must be at most 1024 characters, got ${prefix.length}.`);
+  }
+  if (prefix.startsWith('/')) {
+    throw new Error(`${prop} must not start with '/', got '${prefix}'.`);
+  }
+  const stripped = prefix.replace(PREFIX_EXPRESSION, '');
+  if (stripped.includes('!{') || stripped.includes('}')) {
+    throw new Error(`${prop} has a malformed expression: use !{namespace:value}, got '${prefix}'.`);
+  }
+  for (const m of prefix.matchAll(PREFIX_EXPRESSION)) {
+    const [ns, value] = m[1].split(':', 2);
+    if (!ALLOWED_NAMESPACES.includes(ns) || !value) {
+      throw new Error(`${prop} expression '!{${m[1]}}' must be one of !{timestamp:...}, !{firehose:...}, !{partitionKeyFromQuery:...}.`);
+    }
+    if (ns === 'partitionKeyFromQuery' && !opts.allowPartitionKeys) {
+      throw new Error(`${prop} may use !{partitionKeyFromQuery:...} only when partitioning is configured, got '${prefix}'.`);
+    }
+    if (ns === 'firehose' && value !== 'error-output-type' && value !== 'random-string') {
+      throw new Error(`${prop} expression '!{${m[1]}}' is not a Firehose expression (firehose:error-output-type, firehose:random-string).`);
+    }
+  }
+}
+
+/** A data prefix with expressions needs an error prefix with !{firehose:error-output-type}. */
+export function checkPrefixPair(dataPrefix: string, errorPrefix: string): void {
+  if (Token.isUnresolved(dataPrefix) || Token.isUnresolved(errorPrefix)) return;
+  if (dataPrefix.includes('!{firehose:error-output-type}')) {
+    throw new Error(`dataOutputPrefix must not contain !{firehose:error-output-type}, got '${dataPrefix}'.`);
+  }
+  const dataHasExpr = dataPrefix.includes('!{');
+  const errorHasExpr = errorPrefix.includes('!{');
+  if ((dataHasExpr || errorHasExpr) && !errorPrefix.includes('!{firehose:error-output-type}')) {
+    throw new Error(`errorOutputPrefix must contain !{firehose:error-output-type} when either prefix uses expressions, got '${errorPrefix}'.`);
+  }
+  if (errorPrefix === '') {
+    throw new Error('errorOutputPrefix must not be empty: failed records would mix with delivered data.');
+  }
+}
+
+export function checkDeliveryStreamName(name?: string): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!STREAM_NAME.test(name)) {
+    throw new Error(`deliveryStreamName must be 1-64 characters of [a-zA-Z0-9_.-], got '${name}'.`);
+  }
+}
+
+export function checkFieldName(name: string): void {
+  if (!FIELD_NAME.test(name)) {
+    throw new Error(`envelope field name must match ${FIELD_NAME.source}, got '${name}'.`);
+  }
+}
+
+export function checkHeaderName(name: string): void {
+  if (!HEADER_NAME.test(name)) {
+    throw new Error(`header name must match ${HEADER_NAME.source}, got '${name}'.`);
+  }
+}
+
+export function checkQueryParameterName(name: string): void {
+  if (!QUERY_NAME.test(name)) {
+    throw new Error(`query parameter name must match ${QUERY_NAME.source}, got '${name}'.`);
+  }
+}
+
+/** Field names must be unique and must not collide with the body field. */
+export function checkUniqueFieldNames(names: string[], bodyField: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (n === bodyField) throw new Error(`envelope field '${n}' collides with the body field '${bodyField}'.`);
+    if (seen.has(n)) throw new Error(`envelope field '${n}' is defined more than once.`);
+    seen.add(n);
+  }
+}
+
+/** Normalises and checks a resource path like `events/v1` (leading/trailing slashes allowed). */
+export function normalizeResourcePath(prop: string, path: string): string[] {
+  if (Token.isUnresolved(path)) throw new Error(`${prop} must be a literal path, not a token.`);
+  const parts = path.split('/').filter((p) => p !== '');
+  for (const p of parts) {
+    if (!PATH_PART.test(p)) {
+      throw new Error(`${prop} parts must match ${PATH_PART.source}, got '${p}' in '${path}'.`);
+    }
+  }
+  return parts;
+}
+
+export function checkIntegerRange(prop: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${prop} must be a whole number between ${min} and ${max}, got ${value}.`);
+  }
+}

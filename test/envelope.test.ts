@@ -1,0 +1,114 @@
+import { Token } from 'aws-cdk-lib';
+import {
+  EnvelopeField,
+  EnvelopeFieldSource,
+  RecordEnvelope,
+  BodyFormat,
+  jsonStringLiteral,
+  packedBatchTemplate,
+  putRecordBatchTemplate,
+  putRecordTemplate,
+} from '../src/envelope';
+
+describe('EnvelopeField and RecordEnvelope', () => {
+  test('defaults: apiKeyId, requestId, receivedAt, index', () => {
+    expect(RecordEnvelope.DEFAULT.fields.map((f) => [f.source, f.name])).toEqual([
+      [EnvelopeFieldSource.API_KEY_ID, 'apiKeyId'],
+      [EnvelopeFieldSource.REQUEST_ID, 'requestId'],
+      [EnvelopeFieldSource.RECEIVED_AT, 'receivedAt'],
+      [EnvelopeFieldSource.BATCH_INDEX, 'index'],
+    ]);
+    expect(RecordEnvelope.DEFAULT.bodyField).toBe('body');
+    expect(RecordEnvelope.RAW.raw).toBe(true);
+  });
+  test('names are validated and unique', () => {
+    expect(() => EnvelopeField.header('X-A', 'bad-name')).toThrow("envelope field name must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$, got 'bad-name'.");
+    expect(() => EnvelopeField.header("X-'", 'a')).toThrow(/header name must match/);
+    expect(() => EnvelopeField.queryParameter('a$', 'a')).toThrow(/query parameter name must match/);
+    expect(() => RecordEnvelope.withFields([EnvelopeField.requestId('id'), EnvelopeField.apiKeyId('id')])).toThrow(
+      "envelope field 'id' is defined more than once.");
+    expect(() => RecordEnvelope.withFields([EnvelopeField.constant('body', 'x')])).toThrow(
+      "envelope field 'body' collides with the body field 'body'.");
+    expect(() => RecordEnvelope.withFields([], { bodyField: '1x' })).toThrow(/envelope field name must match/);
+  });
+});
+
+describe('jsonStringLiteral', () => {
+  test.each([
+    ['web', '"web"'],
+    ['a"b', '"a\\u0022b"'],
+    ["it's $5 #1 \\", '"it\\u0027s \\u00245 \\u00231 \\u005c"'],
+    ['é😀', '"\\u00e9\\ud83d\\ude00"'],
+    ['line\nbreak', '"line\\u000abreak"'],
+  ])('%p -> %p', (input, expected) => {
+    expect(jsonStringLiteral(input)).toBe(expected);
+    expect(JSON.parse(expected)).toBe(input);
+  });
+  test('the output is inert in VTL and single-quoted literals', () => {
+    const out = jsonStringLiteral("$context.identity.apiKey #set($x='1') '");
+    expect(out).not.toMatch(/[$#']/);
+  });
+});
+
+describe('request templates', () => {
+  const opts = { streamName: 'my-stream', envelope: RecordEnvelope.DEFAULT };
+
+  test('single: re-serialised body, escaped fields, newline-terminated record, base64 PutRecord', () => {
+    const t = putRecordTemplate(opts);
+    expect(t).toContain("#set($body = $input.json('$').replaceAll(\"[\\r\\n]+\", \" \"))");
+    expect(t).toContain('#set($esc = $util.escapeJavaScript($src).replaceAll("\\\\\'", "\'"))');
+    expect(t).toContain('#set($nl = $util.urlDecode("%0A"))');
+    expect(t).toContain('{"DeliveryStreamName":"my-stream","Record":{"Data":"$util.base64Encode($rec)"}}');
+    expect(t).not.toContain('$context.identity.apiKey}');
+    expect(t).not.toContain('$input.body)');
+    expect(t).not.toContain('index');
+  });
+
+  test('single: an empty body renders a request Firehose refuses (no Record)', () => {
+    const t = putRecordTemplate(opts);
+    expect(t).toMatch(/#if\(\$raw\.trim\(\)\.isEmpty\(\)\)\n\{"DeliveryStreamName":"my-stream","ApiToFirehoseRejected":"empty body"\}\n#else/);
+  });
+
+  test('text body: the raw body is escaped into a JSON string', () => {
+    const t = putRecordTemplate({ ...opts, bodyFormat: BodyFormat.TEXT });
+    expect(t).toContain('#set($esc = $util.escapeJavaScript($input.body).replaceAll("\\\\\'", "\'"))');
+    expect(t).not.toContain("$input.json('$')");
+  });
+
+  test('raw envelope: the body and a newline only', () => {
+    expect(putRecordTemplate({ ...opts, envelope: RecordEnvelope.RAW })).toContain('#set($rec = "${body}${nl}")');
+  });
+
+  test('a token stream name passes through uninspected', () => {
+    const tok = Token.asString({ Ref: 'Stream' });
+    expect(putRecordTemplate({ ...opts, streamName: tok })).toContain(`"DeliveryStreamName":"${tok}"`);
+  });
+
+  test('constants are emitted as escaped JSON in single-quoted literals', () => {
+    const t = putRecordTemplate({ ...opts, envelope: RecordEnvelope.withFields([EnvelopeField.constant('src', "a'$b")]) });
+    expect(t).toContain("#set($f0 = '\"a\\u0027\\u0024b\"')");
+  });
+
+  const batchOpts = { ...opts, recordsProperty: 'records' };
+  test('record-per-event batch: one Data entry per event, each with its index', () => {
+    const t = putRecordBatchTemplate(batchOpts);
+    expect(t).toContain("#set($events = $input.path('$.records'))");
+    expect(t).toContain('#foreach($event in $events)');
+    expect(t).toContain('#set($f3 = $foreach.index)');
+    expect(t).toContain('#set($body = $input.json("$.records[$foreach.index]")');
+    expect(t).toContain('{"Data":"$util.base64Encode($rec)"}#if($foreach.hasNext),#end');
+    expect(t).toContain('"Records":[');
+  });
+  test('packed batch: all lines concatenated into one record', () => {
+    const t = packedBatchTemplate(batchOpts);
+    expect(t).toContain('#set($packed = "${packed}${rec}")');
+    expect(t).toContain('"Record":{"Data":"$util.base64Encode($packed)"}');
+    expect(t).not.toContain('"Records"');
+  });
+
+  test('default templates are stable (reviewed snapshots)', () => {
+    expect(putRecordTemplate(opts)).toMatchSnapshot('single');
+    expect(putRecordBatchTemplate(batchOpts)).toMatchSnapshot('record-per-event');
+    expect(packedBatchTemplate(batchOpts)).toMatchSnapshot('packed');
+  });
+});

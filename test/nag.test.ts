@@ -1,0 +1,64 @@
+import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../src';
+import { acknowledge, nagFindingId } from '../src/nag';
+
+function violations(configure: (stack: Stack) => void): string[] {
+  const stack = new Stack(new App(), 'S');
+  configure(stack);
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  return report.violations.map((v) => `${v.ruleName} (${v.severity}) at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  test.each<[string, ApiToFirehoseProps]>([
+    ['defaults', {}],
+    ['record-per-event batch', { batch: { mode: BatchMode.RECORD_PER_EVENT } }],
+    ['no batch, IAM auth, no keys', { batch: { enabled: false }, apiKeyRequired: false, authorizationType: apigw.AuthorizationType.IAM }],
+  ])('%s: no unacknowledged error or warning', (_name, props) => {
+    expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props))).toEqual([]);
+  });
+
+  test('an existing bucket: the wildcard finding is acknowledged by its own id', () => {
+    expect(violations((stack) => {
+      const bucket = new s3.Bucket(stack, 'Mine', {
+        enforceSSL: true,
+        serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'access-logs'),
+      });
+      new ApiToFirehose(stack, 'Ingest', { bucket });
+    })).toEqual([]);
+  });
+
+  test('the check is real: without our acknowledgements the defaults have findings', () => {
+    const stack = new Stack(new App(), 'S');
+    new ApiToFirehose(stack, 'Ingest');
+    // Strip the acknowledgement metadata this library wrote, then check again.
+    for (const c of stack.node.findAll()) {
+      const md = ((c.node as any)._metadata ?? []) as any[];
+      for (let i = md.length - 1; i >= 0; i--) {
+        if (md[i].type === 'aws:cdk:acknowledged-rules') md.splice(i, 1);
+      }
+    }
+    const ids = new AwsSolutionsChecks().validateScope(stack).violations.map((v) => v.ruleName.replace(/\[.*$/, ''));
+    expect(ids).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-IAM5', 'AwsSolutions-APIG3', 'AwsSolutions-APIG4', 'AwsSolutions-IAM4']));
+  });
+});
+
+describe('acknowledge helper', () => {
+  test('finding ids flatten intrinsics the way cdk-nag does', () => {
+    const stack = new Stack(new App(), 'S');
+    const bucket = new s3.Bucket(stack, 'B');
+    const id = nagFindingId('AwsSolutions-IAM5', 'Resource', stack, bucket.arnForObjects('*'));
+    expect(id).toBe(`AwsSolutions-IAM5[Resource::<${stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`);
+  });
+  test('ids with several "::" are recorded as metadata cdk-nag reads', () => {
+    const stack = new Stack(new App(), 'S');
+    acknowledge(stack, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/x]', 'why');
+    acknowledge(stack, 'AwsSolutions-S1', 'because');
+    const md = stack.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data);
+    expect(md).toEqual([
+      { 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/x]': 'why' },
+      { 'annotation::AwsSolutions-S1': 'because' },
+    ]);
+  });
+});
