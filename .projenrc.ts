@@ -14,8 +14,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
-  // 2.257.0-2.263.0 is served by npm, PyPI and Maven Central here and satisfies cdk-nag 3 (see shared FACTS.md).
-  cdkVersion: '2.260.0',
+  // 2.257.0: npm, PyPI and Maven Central serve it, cdk-nag 3 accepts it, and it writes cloud assembly schema 53,
+  // the newest that @aws-cdk/integ-runner (2.197.x) reads (2.258.0+ write 54).
+  cdkVersion: '2.257.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
@@ -55,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/test/consumers/', '/test/e2e/'],
       testTimeout: 120_000,
+      // Builds the Velocity 1.7 renderer (test/vtl/java) once before the workers start.
+      globalSetup: '<rootDir>/test/vtl/global-setup.ts',
     },
   },
 
@@ -77,7 +80,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk.out/',
     '/integ/**/cdk.out/',
     '/scripts/out/',
-    '/test/vtl/java/target/',
     '/test/consumers/python/.venv/',
     '/test/consumers/java/target/',
     '__pycache__/',

@@ -6,8 +6,8 @@ export const PUT_RECORD_BATCH_MAX_RECORDS = 500;
 export const PUT_RECORD_BATCH_MAX_BYTES = 4 * 1024 * 1024;
 /** Firehose: at most 1,000 KiB per record (before base64). */
 export const RECORD_MAX_BYTES = 1000 * 1024;
-/** The most events a packed batch accepts: bounds the VTL work per request (each event is at least a few bytes). */
-export const PACKED_MAX_EVENTS = 10_000;
+/** API Gateway ends a mapping template's #foreach after 1,000 iterations, so a batch request holds at most 1,000 events. */
+export const PACKED_MAX_EVENTS = 1000;
 /** The JSON property of a batch request that holds the events. */
 export const BATCH_RECORDS_PROPERTY = 'records';
 

@@ -327,7 +327,7 @@ describe('props', () => {
     ['prefix pair', { dataOutputPrefix: 'e/!{timestamp:yyyy}/', errorOutputPrefix: 'err/' }, 'errorOutputPrefix must contain !{firehose:error-output-type} when either prefix uses expressions, got \'err/\'.'],
     ['stream name', { deliveryStreamName: 'bad name' }, "deliveryStreamName must be 1-64 characters of [a-zA-Z0-9_.-], got 'bad name'."],
     ['maxEvents', { batch: { maxEvents: 501, mode: BatchMode.RECORD_PER_EVENT } }, 'batch.maxEvents (RECORD_PER_EVENT) must be a whole number between 1 and 500, got 501.'],
-    ['maxEvents packed', { batch: { maxEvents: 0 } }, 'batch.maxEvents (PACKED) must be a whole number between 1 and 10000, got 0.'],
+    ['maxEvents packed', { batch: { maxEvents: 0 } }, 'batch.maxEvents (PACKED) must be a whole number between 1 and 1000, got 0.'],
     ['empty batch path', { batch: { path: '/' } }, 'batch.path must not be empty: the batch method needs its own resource.'],
     ['throttle without keys', { apiKeyRequired: false, throttle: { rateLimit: 1 } }, 'throttle and quota apply through a usage plan, which needs apiKeyRequired: true.'],
     ['negative rate', { throttle: { rateLimit: -1 } }, 'throttle.rateLimit must be a whole number between 0 and 1000000, got -1.'],

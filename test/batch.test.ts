@@ -11,8 +11,8 @@ describe('batch options', () => {
   test.each<[BatchMode, number, boolean]>([
     [BatchMode.RECORD_PER_EVENT, 500, true],
     [BatchMode.RECORD_PER_EVENT, 501, false],
-    [BatchMode.PACKED, 10000, true],
-    [BatchMode.PACKED, 10001, false],
+    [BatchMode.PACKED, 1000, true],
+    [BatchMode.PACKED, 1001, false],
     [BatchMode.PACKED, 0, false],
   ])('%s maxEvents %d accepted: %s', (mode, maxEvents, ok) => {
     const run = () => resolveBatchOptions({ mode, maxEvents });

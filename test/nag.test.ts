@@ -55,10 +55,10 @@ describe('acknowledge helper', () => {
     const stack = new Stack(new App(), 'S');
     acknowledge(stack, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/x]', 'why');
     acknowledge(stack, 'AwsSolutions-S1', 'because');
-    const md = stack.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data);
-    expect(md).toEqual([
-      { 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/x]': 'why' },
-      { 'annotation::AwsSolutions-S1': 'because' },
-    ]);
+    const merged = Object.assign({}, ...stack.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => m.data));
+    expect(merged).toEqual({
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/x]': 'why',
+      'annotation::AwsSolutions-S1': 'because',
+    });
   });
 });
