@@ -100,7 +100,7 @@ project.addTask('integ', {
 });
 project.addTask('integ:update', {
   description: 'Refresh integ/ snapshots without deploying (no AWS credentials needed)',
-  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1 --update-on-failed --dry-run',
+  exec: 'integ-runner --directory integ --language typescript --parallel-regions us-east-1 --update-on-failed --dry-run --allow-destroy AWS::ApiGateway::Deployment',
   receiveArgs: true,
 });
 project.testTask.spawn(project.tasks.tryFind('integ')!);

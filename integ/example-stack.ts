@@ -68,9 +68,9 @@ export class ExampleStack extends Stack {
     out('StageName', this.ingest.restApi.deploymentStage.stageName);
     out('Url', this.ingest.url!);
     out('ApiKeyId', this.ingest.apiKey!.keyId);
-    out('EventsBucketName', this.ingest.bucket.bucketName);
+    out('EventsBucketName', this.ingest.bucket!.bucketName);
     out('EventsStreamName', this.ingest.deliveryStreamName);
     out('PerEventApiKeyId', this.perEvent.apiKey!.keyId);
-    out('RawBucketName', this.perEvent.bucket.bucketName);
+    out('RawBucketName', this.perEvent.bucket!.bucketName);
   }
 }

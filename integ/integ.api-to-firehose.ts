@@ -40,11 +40,11 @@ integ.assertions.httpApiCall(stack.ingest.url!, {
 }).expect(ExpectedResult.objectLike({ status: 415 }));
 
 // The records reach S3 (buffering 0 s, uncompressed): wait for an object, then read it.
-const listed = integ.assertions.awsApiCall('S3', 'listObjectsV2', { Bucket: stack.ingest.bucket.bucketName, Prefix: 'events/' })
+const listed = integ.assertions.awsApiCall('S3', 'listObjectsV2', { Bucket: stack.ingest.bucket!.bucketName, Prefix: 'events/' })
   .expect(ExpectedResult.objectLike({ Contents: Match.arrayWith([Match.objectLike({ Key: Match.stringLikeRegexp('^events/') })]) }))
   .waitForAssertions({ totalTimeout: Duration.minutes(5), interval: Duration.seconds(15) });
 const object = integ.assertions.awsApiCall('S3', 'getObject', {
-  Bucket: stack.ingest.bucket.bucketName,
+  Bucket: stack.ingest.bucket!.bucketName,
   Key: listed.getAttString('Contents.0.Key'),
 });
 // One JSON line per event: the key's public id (never its value), the server-side request id, the body as sent.

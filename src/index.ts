@@ -1,3 +1,4 @@
 export * from './api-to-firehose';
-export { EnvelopeField, EnvelopeFieldSource, EnvelopeOptions, RecordEnvelope } from './envelope';
-export { BatchMode, BatchOptions } from './batch';
+export * from './envelope';
+export * from './batch';
+export * from './alarms';

@@ -1,0 +1,141 @@
+import { Duration, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_sns as sns } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/**
+ * Monitoring options: alarms on everything that loses or delays data.
+ */
+export interface MonitoringOptions {
+  /**
+   * Whether the alarms are created.
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * A topic notified when an alarm fires or recovers.
+   * @default - no action
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Oldest record age in Firehose that counts as delayed delivery.
+   * @default - 2 x the buffering interval, at least 5 minutes
+   */
+  readonly freshnessThreshold?: Duration;
+  /**
+   * Share of requests answered 5xx (0-1) that raises the server error alarm.
+   * @default 0.01
+   */
+  readonly serverErrorRate?: number;
+  /**
+   * Share of requests answered 4xx (0-1) that raises the client error alarm (bad clients, invalid keys, throttling).
+   * @default 0.1
+   */
+  readonly clientErrorRate?: number;
+  /**
+   * p99 latency that raises the latency alarm.
+   * @default Duration.seconds(2)
+   */
+  readonly latencyThreshold?: Duration;
+  /**
+   * Whether a CloudWatch dashboard is created.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+}
+
+/** What the alarms watch (plain names, so this file needs no construct from the main file). */
+export interface MonitoredResources {
+  readonly deliveryStreamName: string;
+  readonly restApiName: string;
+  readonly stageName: string;
+  readonly bufferingInterval: Duration;
+}
+
+/** The metrics the alarms and the dashboard use. */
+export function ingestionMetrics(r: MonitoredResources) {
+  const firehoseMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+    namespace: 'AWS/Firehose',
+    metricName,
+    statistic,
+    period: Duration.minutes(5),
+    dimensionsMap: { DeliveryStreamName: r.deliveryStreamName },
+  });
+  const apiMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({
+    namespace: 'AWS/ApiGateway',
+    metricName,
+    statistic,
+    period: Duration.minutes(5),
+    dimensionsMap: { ApiName: r.restApiName, Stage: r.stageName },
+  });
+  return {
+    freshness: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+    deliverySuccess: firehoseMetric('DeliveryToS3.Success', 'Minimum'),
+    throttledRecords: firehoseMetric('ThrottledRecords', 'Sum'),
+    incomingRecords: firehoseMetric('IncomingRecords', 'Sum'),
+    serverErrorRate: apiMetric('5XXError', 'Average'),
+    clientErrorRate: apiMetric('4XXError', 'Average'),
+    latencyP99: apiMetric('Latency', 'p99'),
+    requests: apiMetric('Count', 'Sum'),
+  };
+}
+
+/** Checks a rate prop (0-1). */
+export function checkRate(prop: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!(value > 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 (exclusive) and 1, got ${value}.`);
+}
+
+/**
+ * Creates the alarms (and optionally a dashboard) under `scope`.
+ * Missing data is not breaching: an idle endpoint is not an outage.
+ */
+export function createMonitoring(scope: Construct, r: MonitoredResources, opts: MonitoringOptions = {}) {
+  checkRate('monitoring.serverErrorRate', opts.serverErrorRate);
+  checkRate('monitoring.clientErrorRate', opts.clientErrorRate);
+  const m = ingestionMetrics(r);
+  const alarms: cloudwatch.Alarm[] = [];
+  if (opts.alarms ?? true) {
+    const freshness = opts.freshnessThreshold
+      ?? Duration.seconds(Math.max(300, 2 * r.bufferingInterval.toSeconds()));
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string,
+      comparison = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods = 1) => {
+      const a = new cloudwatch.Alarm(scope, id, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: comparison,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (opts.alarmTopic) {
+        a.addAlarmAction(new actions.SnsAction(opts.alarmTopic));
+        a.addOkAction(new actions.SnsAction(opts.alarmTopic));
+      }
+      alarms.push(a);
+      return a;
+    };
+    alarm('DeliveryFreshnessAlarm', m.freshness, freshness.toSeconds(),
+      `Records wait in Firehose longer than ${freshness.toSeconds()} s: delivery to S3 is delayed or failing.`);
+    alarm('DeliveryFailureAlarm', m.deliverySuccess, 1,
+      'Some Firehose deliveries to S3 failed (records go to the error prefix after retries).',
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
+    alarm('ThrottledRecordsAlarm', m.throttledRecords, 0,
+      'Firehose throttled records: the stream is at its quota; clients receive 503.');
+    alarm('ServerErrorAlarm', m.serverErrorRate, opts.serverErrorRate ?? 0.01,
+      'API 5xx rate is high: events are being refused by the backend.');
+    alarm('ClientErrorAlarm', m.clientErrorRate, opts.clientErrorRate ?? 0.1,
+      'API 4xx rate is high: invalid keys, bad bodies or throttled callers.', undefined, 3);
+    alarm('LatencyAlarm', m.latencyP99, (opts.latencyThreshold ?? Duration.seconds(2)).toMilliseconds(),
+      'API p99 latency is high.', undefined, 3);
+  }
+  let dashboard: cloudwatch.Dashboard | undefined;
+  if (opts.dashboard) {
+    dashboard = new cloudwatch.Dashboard(scope, 'Dashboard');
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Requests and errors', left: [m.requests], right: [m.serverErrorRate, m.clientErrorRate] }),
+      new cloudwatch.GraphWidget({ title: 'Latency p99 (ms)', left: [m.latencyP99] }),
+      new cloudwatch.GraphWidget({ title: 'Firehose records', left: [m.incomingRecords, m.throttledRecords] }),
+      new cloudwatch.GraphWidget({ title: 'Delivery to S3', left: [m.freshness], right: [m.deliverySuccess] }),
+    );
+  }
+  return { alarms, dashboard };
+}
