@@ -205,13 +205,45 @@ export function jsonStringLiteral(value: string): string {
   return out + '"';
 }
 
-/** VTL that sets `$target` to a JSON string literal of the caller-controlled or server value in `$src`, or `null` when empty. */
-function vtlJsonStringOrNull(target: string, sourceExpr: string): string {
+/**
+ * VTL for the content of a JSON string holding the value of `expr`: `$util.escapeJavaScript`, then its
+ * `\'` (not valid JSON) turned back into `'`. Escaped backslash pairs are set aside first (as U+0001,
+ * which escaped output never contains), so only a `\'` that escapes a quote is touched. This is exact
+ * on API Gateway (commons-lang escapes every `'`) and on LocalStack (which escapes none), and uses no
+ * regex group reference, since the two engines write those differently.
+ */
+export function vtlJsonEscape(expr: string): string {
+  return `$util.escapeJavaScript(${expr})` +
+    '.replaceAll("\\\\\\\\", $util.urlDecode("%01"))' +
+    '.replaceAll("\\\\\'", "\'")' +
+    '.replaceAll($util.urlDecode("%01"), "\\\\\\\\")';
+}
+
+/** VTL that sets `$target` to a JSON string literal of the value in `$src`, or `null` when it is empty. */
+function vtlEscapedSrc(target: string): string {
   return [
-    `#set($src = "$!${sourceExpr}")`,
-    `#if($src.isEmpty())#set(${target} = 'null')#else`,
-    '#set($esc = $util.escapeJavaScript($src).replaceAll("\\\\\'", "\'"))',
+    `#if($src.length() == 0)#set(${target} = 'null')#else`,
+    `#set($esc = ${vtlJsonEscape('$src')})`,
     `#set(${target} = "\${q}\${esc}\${q}")#end`,
+  ].join('\n');
+}
+
+/** VTL that sets `$target` to a JSON string literal of the caller-controlled or server value `sourceExpr`, or `null` when empty. */
+function vtlJsonStringOrNull(target: string, sourceExpr: string): string {
+  return [`#set($src = "$!${sourceExpr}")`, vtlEscapedSrc(target)].join('\n');
+}
+
+/**
+ * VTL that sets `$target` from a request header: the exact name first, then any name that matches
+ * case-insensitively (HTTP/2 clients send header names in lower case; `$input.params().header` is a
+ * plain map). `headerName` is checked at synth time (letters, digits, '-').
+ */
+function vtlHeaderStringOrNull(target: string, headerName: string): string {
+  return [
+    `#set($src = "$!{headers.get('${headerName}')}")`,
+    `#if($src.length() == 0)#foreach($hname in $headers.keySet())#if($src.length() == 0 && $hname.matches("(?i)${headerName}"))` +
+      '#set($src = "$!{headers.get($hname)}")#end#end#end',
+    vtlEscapedSrc(target),
   ].join('\n');
 }
 
@@ -228,11 +260,11 @@ function vtlField(field: EnvelopeField, index: number, scope: 'single' | 'batch'
     case EnvelopeFieldSource.STAGE:
       return vtlJsonStringOrNull(v, '{context.stage}');
     case EnvelopeFieldSource.USER_AGENT:
-      return vtlJsonStringOrNull(v, "{headers.get('User-Agent')}");
+      return vtlHeaderStringOrNull(v, 'User-Agent');
     case EnvelopeFieldSource.TRACE_ID:
-      return vtlJsonStringOrNull(v, "{headers.get('X-Amzn-Trace-Id')}");
+      return vtlHeaderStringOrNull(v, 'X-Amzn-Trace-Id');
     case EnvelopeFieldSource.HEADER:
-      return vtlJsonStringOrNull(v, `{headers.get('${field.argument}')}`);
+      return vtlHeaderStringOrNull(v, field.argument!);
     case EnvelopeFieldSource.QUERY_PARAMETER:
       return vtlJsonStringOrNull(v, `{query.get('${field.argument}')}`);
     case EnvelopeFieldSource.RECEIVED_AT:
@@ -256,14 +288,23 @@ function isWritten(field: EnvelopeField, scope: 'single' | 'batch'): boolean {
 function vtlBody(format: BodyFormat, jsonPath: string): string {
   if (format === BodyFormat.TEXT) {
     return [
-      '#set($esc = $util.escapeJavaScript($input.body).replaceAll("\\\\\'", "\'"))',
+      `#set($esc = ${vtlJsonEscape('$input.body')})`,
       '#set($body = "${q}${esc}${q}")',
     ].join('\n');
   }
   // $input.json re-serialises the parsed body, so raw text can never close the envelope early.
-  // A raw line break can only sit between JSON tokens, where a space is equivalent: strip them so
-  // the record stays one line whatever the serialiser does.
-  return `#set($body = $input.json(${jsonPath}).replaceAll("[\\r\\n]+", " "))`;
+  // Raw whitespace other than a space can only sit between JSON tokens (a serialiser escapes it inside
+  // strings), where a space is equivalent: replace it so the record stays one line whatever the
+  // serialiser does.
+  // A lone UTF-16 surrogate (a JSON escape such as "\ud800" in the body) cannot be encoded as UTF-8, so
+  // $util.base64Encode would turn it into '?'. Only then, escape every non-ASCII character as \uXXXX:
+  // escapeJavaScript escapes them (and ", \\, ', /, which the single replaceAll pass turns back), so the
+  // record keeps the exact JSON value. (Java regexes match a valid surrogate pair as one code point.)
+  return [
+    `#set($body = $input.json(${jsonPath}).replaceAll("[\\r\\n\\t]+", " "))`,
+    '#if($body.matches("(?s).*[\\uD800-\\uDFFF].*"))' +
+      '#set($body = $util.escapeJavaScript($body).replaceAll("\\\\([\\\\\\x22\\x27/])", \'$1\'))#end',
+  ].join('\n');
 }
 
 /** VTL that sets `$rec` to one JSON line from `$body` and the fields `$f<i>`. */
@@ -300,11 +341,30 @@ const PRELUDE = [
 ].join('\n');
 
 /**
- * Output that makes Firehose refuse the call (the required `Record` member is
- * missing), so nothing is written and the error response maps it to a 4xx.
+ * Why a template refuses a request without writing anything. The reason is
+ * carried in the stream name of the request it renders instead (see `vtlReject`).
  */
-function vtlReject(streamName: string, reason: string): string {
-  return `{"DeliveryStreamName":"${streamName}","${REJECT_MARKER}":"${reason}"}`;
+export enum RejectReason {
+  EMPTY_BODY = 'empty-body',
+  NO_EVENTS = 'no-events',
+  TOO_LARGE = 'too-large',
+}
+
+/** The largest single-event or packed body (characters) a template forwards: Firehose takes 1,000 KiB per record. */
+export const MAX_RECORD_BODY_CHARS = 1_000_000;
+/** The largest record-per-event batch body (characters) a template forwards: PutRecordBatch takes 4 MiB per call. */
+export const MAX_BATCH_BODY_CHARS = 4_000_000;
+
+/**
+ * The request a template renders when it refuses the call: a PutRecord to the
+ * stream `ApiToFirehoseRejected.<reason>`, which the API's role may not write
+ * to and which does not exist. Firehose answers 4xx (AccessDenied on AWS,
+ * ResourceNotFound on LocalStack) with a message naming that stream; the
+ * error response templates look for the name and answer 400 or 413. The real
+ * stream is never called, so nothing can be written.
+ */
+function vtlReject(reason: RejectReason): string {
+  return `{"DeliveryStreamName":"${REJECT_MARKER}.${reason}","Record":{"Data":""}}`;
 }
 
 /** The request template of the single-event method: one event -> one Firehose PutRecord. */
@@ -312,8 +372,11 @@ export function putRecordTemplate(opts: RequestTemplateOptions): string {
   const format = opts.bodyFormat ?? BodyFormat.JSON;
   return [
     PRELUDE,
-    '#if($raw.trim().isEmpty())',
-    vtlReject(opts.streamName, 'empty body'),
+    // Blank as Java's trim() sees it: only characters up to U+0020 (NUL and controls included).
+    '#if($raw.matches("[\\x00-\\x20]*"))',
+    vtlReject(RejectReason.EMPTY_BODY),
+    `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
+    vtlReject(RejectReason.TOO_LARGE),
     '#else',
     vtlFields(opts.envelope, 'single', false),
     vtlBody(format, "'$'"),
@@ -329,11 +392,24 @@ export interface BatchTemplateOptions extends RequestTemplateOptions {
   readonly recordsProperty: string;
 }
 
-function batchLoopHead(opts: BatchTemplateOptions): string {
+/**
+ * Sets `$events` to the request's events, or to an empty list (refused) when the body is empty, is not
+ * an object, or its events property is missing or is not an array (a string or an object would
+ * otherwise be iterated as if it held events). The body is parsed only when it is not blank.
+ */
+function batchLoopHead(opts: BatchTemplateOptions, maxChars: number): string {
+  const prop = opts.recordsProperty;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prop)) throw new Error(`recordsProperty must be an identifier, got '${prop}'.`);
   return [
-    `#set($events = $input.path('$.${opts.recordsProperty}'))`,
-    '#if($raw.trim().isEmpty() || "$!events" == "" || $events.size() == 0)',
-    vtlReject(opts.streamName, 'no events'),
+    '#set($events = [])',
+    // Only an object body is searched; a missing property reads as "" (not an array); a string or object would
+    // otherwise be iterated as events.
+    `#if(!$raw.matches("[\\x00-\\x20]*") && $input.json('$').matches("(?s)\\s*\\{.*") && $input.json('$.${prop}').matches("(?s)\\s*\\[.*"))` +
+      `#set($events = $input.path('$.${prop}'))#end`,
+    `#if($raw.length() > ${maxChars})`,
+    vtlReject(RejectReason.TOO_LARGE),
+    '#elseif($events.size() == 0)',
+    vtlReject(RejectReason.NO_EVENTS),
     '#else',
     vtlFields(opts.envelope, 'batch', false),
   ].filter((l) => l !== '').join('\n');
@@ -351,7 +427,7 @@ function batchEventRecord(opts: BatchTemplateOptions): string {
 export function putRecordBatchTemplate(opts: BatchTemplateOptions): string {
   return [
     PRELUDE,
-    batchLoopHead(opts),
+    batchLoopHead(opts, MAX_BATCH_BODY_CHARS),
     `{"DeliveryStreamName":"${opts.streamName}","Records":[`,
     '#foreach($event in $events)',
     batchEventRecord(opts),
@@ -366,7 +442,7 @@ export function putRecordBatchTemplate(opts: BatchTemplateOptions): string {
 export function packedBatchTemplate(opts: BatchTemplateOptions): string {
   return [
     PRELUDE,
-    batchLoopHead(opts),
+    batchLoopHead(opts, MAX_RECORD_BODY_CHARS),
     '#set($packed = "")',
     '#foreach($event in $events)',
     batchEventRecord(opts),

@@ -1,4 +1,4 @@
-import { REJECT_MARKER } from './envelope';
+import { REJECT_MARKER, RejectReason, vtlJsonEscape } from './envelope';
 
 /**
  * Pure builders for the integration response templates and gateway response
@@ -34,9 +34,14 @@ export const PATTERN_SERVER_ERROR = '5[0-9]{2}';
 
 const ERROR_TYPE = [
   '#set($type = "$!input.path(\'$.__type\')")',
-  '#if($type.isEmpty())#set($type = "$!input.path(\'$.code\')")#end',
+  '#if($type.length() == 0)#set($type = "$!input.path(\'$.code\')")#end',
   '#set($msg = "$!input.path(\'$.message\')$!input.path(\'$.Message\')")',
 ].join('\n');
+
+/** VTL for a JSON string's content: escapeJavaScript, minus its `\'` (not valid JSON). */
+function jsonEscaped(expr: string): string {
+  return vtlJsonEscape(expr);
+}
 
 /** A JSON error body. `code` and `message` are fixed strings chosen here, never Firehose's own text. */
 function errorBody(code: string, message: string, extra = ''): string {
@@ -46,23 +51,27 @@ function errorBody(code: string, message: string, extra = ''): string {
 /**
  * Template for Firehose 4xx answers (other than 403). Firehose's own message is
  * not passed through: it can name the stream's ARN and account.
+ *
+ * The error type decides first; the message is only searched for a size complaint afterwards, because
+ * it can name the stream, and a stream (default names derive from construct ids) may be called
+ * "...BatchSize..." without any record being too large.
  */
 export function clientErrorTemplate(): string {
   return [
     ERROR_TYPE,
-    '#set($lower = $msg.toLowerCase())',
-    '#if($lower.contains("size") || $lower.contains("length") || $lower.contains("too large"))',
-    '#set($context.responseOverride.status = 413)',
-    errorBody('PayloadTooLarge', 'The record is larger than Firehose allows (1,000 KiB per record, 4 MiB per batch); nothing was stored.'),
+    rejectedByTemplate('#if'),
     '#elseif($type.contains("ResourceNotFound") || $type.contains("KMS") || $type.contains("AccessDenied") || $type.contains("UnrecognizedClient"))',
     '#set($context.responseOverride.status = 500)',
     errorBody('DeliveryStreamUnavailable', 'The delivery stream is not available; nothing was stored.'),
     '#elseif($type.contains("LimitExceeded") || $type.contains("Throttl"))',
     '#set($context.responseOverride.status = 503)',
     errorBody('Throttled', 'Firehose is throttling writes; retry later. Nothing was stored.'),
-    `#elseif($msg.contains("${REJECT_MARKER}") || $type.contains("Serialization") || $type.contains("Validation"))`,
+    '#elseif($msg.matches("(?is).*(size|length|too large).*"))',
+    '#set($context.responseOverride.status = 413)',
+    errorBody('PayloadTooLarge', 'The record is larger than Firehose allows (1,000 KiB per record, 4 MiB per batch); nothing was stored.'),
+    '#elseif($type.contains("Serialization") || $type.contains("Validation"))',
     '#set($context.responseOverride.status = 400)',
-    errorBody('InvalidRequest', 'The request was refused (empty body, no events or an invalid record); nothing was stored.'),
+    errorBody('InvalidRequest', 'Firehose refused the record as invalid; nothing was stored.'),
     '#else',
     '#set($context.responseOverride.status = 400)',
     errorBody('RejectedByFirehose', 'Firehose rejected the record; it was not stored.'),
@@ -73,8 +82,30 @@ export function clientErrorTemplate(): string {
 /** Template for Firehose 403 (the gateway role may not write): a 500, since the caller can do nothing about it. */
 export function forbiddenTemplate(): string {
   return [
+    ERROR_TYPE,
+    rejectedByTemplate('#if'),
+    '#else',
     '#set($context.responseOverride.status = 500)',
     errorBody('DeliveryStreamUnavailable', 'The API may not write to its delivery stream; the event was not stored.'),
+    '#end',
+  ].join('\n');
+}
+
+/**
+ * The branch for requests the request template refused itself (see `vtlReject` in envelope.ts): the
+ * Firehose error names the stream `ApiToFirehoseRejected.<reason>`, whatever its error type.
+ */
+function rejectedByTemplate(directive: '#if' | '#elseif'): string {
+  return [
+    `${directive}($msg.contains("${REJECT_MARKER}.${RejectReason.TOO_LARGE}"))`,
+    '#set($context.responseOverride.status = 413)',
+    errorBody('PayloadTooLarge', 'The request is larger than one Firehose record (1,000 KiB) or batch (4 MiB) allows; nothing was stored.'),
+    `#elseif($msg.contains("${REJECT_MARKER}.${RejectReason.EMPTY_BODY}"))`,
+    '#set($context.responseOverride.status = 400)',
+    errorBody('InvalidRequest', 'The request body is empty; nothing was stored.'),
+    `#elseif($msg.contains("${REJECT_MARKER}."))`,
+    '#set($context.responseOverride.status = 400)',
+    errorBody('InvalidRequest', 'The request holds no events; nothing was stored.'),
   ].join('\n');
 }
 
@@ -82,7 +113,7 @@ export function forbiddenTemplate(): string {
 export function serverErrorTemplate(): string {
   return [
     ERROR_TYPE,
-    '#if($type.contains("ServiceUnavailable") || $type.contains("Throttl") || $type.isEmpty())',
+    '#if($type.contains("ServiceUnavailable") || $type.contains("Throttl") || $type.length() == 0)',
     '#set($context.responseOverride.status = 503)',
     errorBody('ServiceUnavailable', 'Firehose is unavailable or throttling; retry later. The event was not stored.'),
     '#else',
@@ -96,41 +127,57 @@ export function serverErrorTemplate(): string {
 export function putRecordSuccessTemplate(): string {
   return [
     '#set($recordId = "$!input.path(\'$.RecordId\')")',
-    '#if($recordId.isEmpty())',
+    '#if($recordId.length() == 0)',
     '#set($context.responseOverride.status = 502)',
     errorBody('UnexpectedFirehoseResponse', 'Firehose did not confirm the write; the event may not have been stored.'),
     '#else',
-    '{"recordId":"$util.escapeJavaScript($recordId)","requestId":"$context.requestId"}',
+    `{"recordId":"${jsonEscaped('$recordId')}","requestId":"$context.requestId"}`,
     '#end',
   ].join('\n');
 }
 
 /**
  * Default (2xx) template for PutRecordBatch. Firehose answers HTTP 200 even
- * when records failed, so this template decides:
- * - all accepted: 200 `{"count", "recordIds", "requestId"}`;
+ * when records failed, so this template decides from the entries themselves
+ * (an entry failed when it has an ErrorCode or no RecordId):
+ * - all accepted and `FailedPutCount == 0`: 200 `{"count", "recordIds", "requestId"}`;
  * - none accepted: 503 (nothing was stored; retry the whole batch);
  * - some accepted: 500 `PartialFailure` listing the failed indices and error
- *   codes; retry only those (retrying all would duplicate the stored ones).
+ *   codes; retry only those (retrying all would duplicate the stored ones);
+ * - no entries, no `FailedPutCount`, or a `FailedPutCount` no entry accounts for: 502.
  */
 export function putRecordBatchResultTemplate(): string {
+  const unexpected = errorBody('UnexpectedFirehoseResponse', 'Firehose did not confirm the writes; the events may not have been stored.');
+  const isFailed = '"$!r.ErrorCode" != "" || "$!r.RecordId" == ""';
   return [
     '#set($results = $input.path(\'$.RequestResponses\'))',
     '#set($failed = "$!input.path(\'$.FailedPutCount\')")',
-    '#if("$!results" == "" || !$failed.matches("[0-9]+"))',
+    '#set($count = "$!results.size()")',
+    '#if(!$count.matches("[1-9][0-9]*") || !$failed.matches("[0-9]+"))',
     '#set($context.responseOverride.status = 502)',
-    errorBody('UnexpectedFirehoseResponse', 'Firehose did not confirm the writes; the events may not have been stored.'),
-    '#elseif($failed == "0")',
-    '{"count":$results.size(),"recordIds":[#foreach($r in $results)"$util.escapeJavaScript("$!r.RecordId")"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}',
+    unexpected,
     '#else',
-    '#if($failed == "$results.size()")',
+    '#set($bad = 0)',
+    `#foreach($r in $results)#if(${isFailed})#set($bad = $bad + 1)#end#end`,
+    '#if($bad == 0 && $failed == "0")',
+    `{"count":$count,"recordIds":[#foreach($r in $results)"${jsonEscaped('"$!r.RecordId"')}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
+    '#elseif($bad == 0)',
+    '#set($context.responseOverride.status = 502)',
+    unexpected,
+    '#else',
+    '#if("$bad" == $count)',
     '#set($context.responseOverride.status = 503)',
     '#set($code = "BatchFailed")',
     '#else',
     '#set($context.responseOverride.status = 500)',
     '#set($code = "PartialFailure")',
     '#end',
-    '{"error":"$code","message":"Some events were not stored: retry only the failed indices.","requestId":"$context.requestId","count":$results.size(),"failedCount":$failed,"failed":[#set($sep = "")#foreach($r in $results)#if("$!r.ErrorCode" != "")$sep{"index":$foreach.index,"errorCode":"$util.escapeJavaScript($r.ErrorCode)"}#set($sep = ",")#end#end],"recordIds":[#foreach($r in $results)#if("$!r.RecordId" != "" && "$!r.ErrorCode" == "")"$util.escapeJavaScript($r.RecordId)"#else null#end#if($foreach.hasNext),#end#end]}',
+    '{"error":"$code","message":"Some events were not stored: retry only the failed indices.","requestId":"$context.requestId",' +
+      '"count":$count,"failedCount":$bad,"failed":[#set($sep = "")#foreach($r in $results)#if(' + isFailed + ')' +
+      '#set($ec = "$!r.ErrorCode")#if($ec.length() == 0)#set($ec = "MissingRecordId")#end' +
+      `$sep{"index":$foreach.index,"errorCode":"${jsonEscaped('$ec')}"}#set($sep = ",")#end#end],` +
+      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${jsonEscaped('"$!r.RecordId"')}"#end#if($foreach.hasNext),#end#end]}`,
+    '#end',
     '#end',
   ].join('\n');
 }
@@ -168,7 +215,11 @@ export function gatewayResponseTemplate(): string {
   return '{"error":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}';
 }
 
-/** Body of BAD_REQUEST_BODY: adds the model validation errors, escaped (they can quote the caller's input). */
+/**
+ * Body of BAD_REQUEST_BODY. Gateway response templates are not VTL (AWS: "only simple variable
+ * substitution"), so nothing can be escaped here: `$context.error.validationErrorString` is left out,
+ * since it quotes schema fragments and the caller's input (`["records"]`) and would break the JSON.
+ */
 export function badRequestBodyTemplate(): string {
-  return '{"error":"BAD_REQUEST_BODY","message":$context.error.messageString,"details":"$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\\'", "\'")","requestId":"$context.requestId"}';
+  return '{"error":"BAD_REQUEST_BODY","message":$context.error.messageString,"requestId":"$context.requestId"}';
 }

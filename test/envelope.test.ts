@@ -8,6 +8,7 @@ import {
   packedBatchTemplate,
   putRecordBatchTemplate,
   putRecordTemplate,
+  vtlJsonEscape,
 } from '../src/envelope';
 
 describe('EnvelopeField and RecordEnvelope', () => {
@@ -33,6 +34,13 @@ describe('EnvelopeField and RecordEnvelope', () => {
   });
 });
 
+describe('vtlJsonEscape', () => {
+  test('escapeJavaScript, with escaped backslash pairs set aside before its \\\' is repaired (no group references)', () => {
+    expect(vtlJsonEscape('$v')).toBe('$util.escapeJavaScript($v).replaceAll("\\\\\\\\", $util.urlDecode("%01"))'
+      + '.replaceAll("\\\\\'", "\'").replaceAll($util.urlDecode("%01"), "\\\\\\\\")');
+  });
+});
+
 describe('jsonStringLiteral', () => {
   test.each([
     ['web', '"web"'],
@@ -55,8 +63,10 @@ describe('request templates', () => {
 
   test('single: re-serialised body, escaped fields, newline-terminated record, base64 PutRecord', () => {
     const t = putRecordTemplate(opts);
-    expect(t).toContain("#set($body = $input.json('$').replaceAll(\"[\\r\\n]+\", \" \"))");
-    expect(t).toContain('#set($esc = $util.escapeJavaScript($src).replaceAll("\\\\\'", "\'"))');
+    expect(t).toContain("#set($body = $input.json('$').replaceAll(\"[\\r\\n\\t]+\", \" \"))");
+    // Lone surrogates (not encodable as UTF-8) switch the body to \uXXXX escapes.
+    expect(t).toContain('#if($body.matches("(?s).*[\\uD800-\\uDFFF].*"))');
+    expect(t).toContain(`#set($esc = ${vtlJsonEscape('$src')})`);
     expect(t).toContain('#set($nl = $util.urlDecode("%0A"))');
     expect(t).toContain('{"DeliveryStreamName":"my-stream","Record":{"Data":"$util.base64Encode($rec)"}}');
     expect(t).not.toContain('$context.identity.apiKey}');
@@ -64,14 +74,33 @@ describe('request templates', () => {
     expect(t).not.toContain('index');
   });
 
-  test('single: an empty body renders a request Firehose refuses (no Record)', () => {
+  test('single: an empty or oversize body renders a refused request to a stream that carries the reason', () => {
     const t = putRecordTemplate(opts);
-    expect(t).toMatch(/#if\(\$raw\.trim\(\)\.isEmpty\(\)\)\n\{"DeliveryStreamName":"my-stream","ApiToFirehoseRejected":"empty body"\}\n#else/);
+    expect(t).toContain([
+      '#if($raw.matches("[\\x00-\\x20]*"))',
+      '{"DeliveryStreamName":"ApiToFirehoseRejected.empty-body","Record":{"Data":""}}',
+      '#elseif($raw.length() > 1000000)',
+      '{"DeliveryStreamName":"ApiToFirehoseRejected.too-large","Record":{"Data":""}}',
+      '#else',
+    ].join('\n'));
+  });
+
+  test('templates use only methods both Velocity 1.7 (AWS) and LocalStack\'s VTL engine provide', () => {
+    const all = [
+      putRecordTemplate(opts), putRecordTemplate({ ...opts, bodyFormat: BodyFormat.TEXT }),
+      putRecordTemplate({ ...opts, envelope: RecordEnvelope.withFields([EnvelopeField.header('X-A', 'a'), EnvelopeField.constant('c', "it's")]) }),
+      packedBatchTemplate({ ...opts, recordsProperty: 'records' }), putRecordBatchTemplate({ ...opts, recordsProperty: 'records' }),
+    ].join('\n');
+    // LocalStack's airspeed has no isEmpty/trim/equalsIgnoreCase/containsKey/toLowerCase on plain strings or maps,
+    // and no '' escape inside single-quoted literals.
+    for (const m of ['.isEmpty()', '.trim()', '.equalsIgnoreCase(', '.containsKey(', '.toLowerCase()', "''"]) {
+      expect(all).not.toContain(m);
+    }
   });
 
   test('text body: the raw body is escaped into a JSON string', () => {
     const t = putRecordTemplate({ ...opts, bodyFormat: BodyFormat.TEXT });
-    expect(t).toContain('#set($esc = $util.escapeJavaScript($input.body).replaceAll("\\\\\'", "\'"))');
+    expect(t).toContain(`#set($esc = ${vtlJsonEscape('$input.body')})`);
     expect(t).not.toContain("$input.json('$')");
   });
 
@@ -89,7 +118,22 @@ describe('request templates', () => {
     expect(t).toContain("#set($f0 = '\"a\\u0027\\u0024b\"')");
   });
 
+  test('headers are read by exact name, then case-insensitively (HTTP/2 sends lower-case names)', () => {
+    const t = putRecordTemplate({ ...opts, envelope: RecordEnvelope.withFields([EnvelopeField.header('X-Tenant-Id', 'tenant')]) });
+    expect(t).toContain('#set($src = "$!{headers.get(\'X-Tenant-Id\')}")');
+    expect(t).toContain('#foreach($hname in $headers.keySet())#if($src.length() == 0 && $hname.matches("(?i)X-Tenant-Id"))');
+  });
+
   const batchOpts = { ...opts, recordsProperty: 'records' };
+  test('batch: events are read only from a non-empty body whose records property is an array', () => {
+    const t = packedBatchTemplate(batchOpts);
+    expect(t).toContain('#if(!$raw.matches("[\\x00-\\x20]*") && $input.json(\'$\').matches("(?s)\\s*\\{.*") && ' +
+      '$input.json(\'$.records\').matches("(?s)\\s*\\[.*"))#set($events = $input.path(\'$.records\'))#end');
+    expect(t).toContain('#elseif($events.size() == 0)\n{"DeliveryStreamName":"ApiToFirehoseRejected.no-events","Record":{"Data":""}}');
+    expect(t).toContain('#if($raw.length() > 1000000)\n{"DeliveryStreamName":"ApiToFirehoseRejected.too-large"');
+    expect(putRecordBatchTemplate(batchOpts)).toContain('#if($raw.length() > 4000000)');
+    expect(() => packedBatchTemplate({ ...batchOpts, recordsProperty: "a')" })).toThrow(/recordsProperty must be an identifier/);
+  });
   test('record-per-event batch: one Data entry per event, each with its index', () => {
     const t = putRecordBatchTemplate(batchOpts);
     expect(t).toContain("#set($events = $input.path('$.records'))");

@@ -1,10 +1,14 @@
+import { vtlJsonEscape } from '../src/envelope';
 import {
   METHOD_STATUS_CODES,
   PATTERN_CLIENT_ERROR,
   PATTERN_FORBIDDEN,
   PATTERN_SERVER_ERROR,
   badRequestBodyTemplate,
+  clientErrorTemplate,
+  forbiddenTemplate,
   gatewayResponseTemplate,
+  putRecordBatchResultTemplate,
   putRecordBatchResponses,
   putRecordResponses,
 } from '../src/responses';
@@ -45,6 +49,36 @@ describe('selection patterns', () => {
   });
 });
 
+describe('response templates', () => {
+  test('every escapeJavaScript goes through vtlJsonEscape (its \\\' is not JSON)', () => {
+    const all = [...putRecordResponses(), ...putRecordBatchResponses()].map((r) => r.template).join('\n');
+    const calls = all.split('$util.escapeJavaScript(').length - 1;
+    expect(calls).toBeGreaterThan(0);
+    const viaHelper = all.split(vtlJsonEscape('$recordId')).length - 1 + all.split(vtlJsonEscape('"$!r.RecordId"')).length - 1
+      + all.split(vtlJsonEscape('$ec')).length - 1;
+    expect(viaHelper).toBe(calls);
+  });
+  test('client errors: the error type is checked before the message is searched for a size', () => {
+    const t = clientErrorTemplate();
+    const size = t.indexOf('(size|length|too large)');
+    expect(size).toBeGreaterThan(0);
+    expect(t.indexOf('ResourceNotFound')).toBeLessThan(size);
+    expect(t.indexOf('LimitExceeded')).toBeLessThan(size);
+  });
+  test('requests the template refused are recognised first, by the stream name that carries the reason', () => {
+    for (const t of [clientErrorTemplate(), forbiddenTemplate()]) {
+      const marker = t.indexOf('ApiToFirehoseRejected.too-large');
+      expect(marker).toBeGreaterThan(0);
+      expect(marker).toBeLessThan(t.indexOf('responseOverride.status = 500'));
+    }
+  });
+  test('batch results: 200 only when no entry failed and FailedPutCount is 0', () => {
+    const t = putRecordBatchResultTemplate();
+    expect(t).toContain('#if($bad == 0 && $failed == "0")');
+    expect(t).toContain('"$!r.ErrorCode" != "" || "$!r.RecordId" == ""');
+  });
+});
+
 describe('templates never pass Firehose messages through', () => {
   test.each(putRecordResponses().concat(putRecordBatchResponses()).map((r) => [r.statusCode, r.template]))(
     'status %s template', (_s, template) => {
@@ -58,7 +92,10 @@ describe('gateway responses', () => {
     expect(gatewayResponseTemplate()).toBe(
       '{"error":"$context.error.responseType","message":$context.error.messageString,"requestId":"$context.requestId"}');
   });
-  test('bad request body escapes the validation errors', () => {
-    expect(badRequestBodyTemplate()).toContain('"details":"$util.escapeJavaScript($context.error.validationErrorString).replaceAll("\\\\\'", "\'")"');
+  test('bad request body: simple substitution only (gateway responses are not VTL), no unescapable validation string', () => {
+    expect(badRequestBodyTemplate()).toBe('{"error":"BAD_REQUEST_BODY","message":$context.error.messageString,"requestId":"$context.requestId"}');
+    for (const t of [badRequestBodyTemplate(), gatewayResponseTemplate()]) {
+      expect(t).not.toMatch(/\$util|#set|#if|validationErrorString/);
+    }
   });
 });

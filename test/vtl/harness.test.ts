@@ -9,6 +9,7 @@ import {
   decodeFirehoseRequest,
   findMethods,
   parseJsonStrict,
+  renderGatewayResponseTemplate,
   RenderRequest,
   RenderResult,
   resolveCfnString,
@@ -406,6 +407,19 @@ describe('decodeFirehoseRequest', () => {
   test('parseJsonStrict only flags keys, not equal string values', () => {
     expect(parseJsonStrict('{"a":"a","b":["a","a"],"c":{"a":{"a":1}},"d":"\\"a\\""}')).toBeTruthy();
     expect(() => parseJsonStrict('[{"a":1},{"b":{"x":1,"x":2}}]')).toThrow(/duplicate key "x"/);
+  });
+});
+
+describe('renderGatewayResponseTemplate (gateway responses: simple substitution, not VTL)', () => {
+  const ctx = { requestId: 'r1', error: { messageString: '"m \\"q\\""', responseType: 'X', validationErrorString: '["a"]' } };
+  test('substitutes $context / ${context} / $stageVariables references with raw values; unknown -> empty', () => {
+    const t = '{"a":$context.error.messageString,"b":"${context.requestId}","c":"$stageVariables.env","d":"$context.nope.x","e":"$context.error"}';
+    expect(renderGatewayResponseTemplate(t, ctx, { env: 'dev' })).toBe('{"a":"m \\"q\\"","b":"r1","c":"dev","d":"","e":""}');
+  });
+  test('leaves $util calls and directives as literal text, and never re-reads substituted values', () => {
+    expect(renderGatewayResponseTemplate('$util.escapeJavaScript($context.error.validationErrorString)#set($x = 1)$x', ctx))
+      .toBe('$util.escapeJavaScript(["a"])#set($x = 1)$x');
+    expect(renderGatewayResponseTemplate('$context.requestId', { requestId: '$context.secret', secret: 's' })).toBe('$context.secret');
   });
 });
 

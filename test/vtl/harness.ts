@@ -717,3 +717,34 @@ export async function simulateIntegration(
     body: responseRender.output,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gateway responses
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Renders a gateway response template the way AWS documents it: "A GatewayResponse mapping template
+ * isn't processed by the VTL engine" and supports "only simple variable substitution"
+ * (x-amazon-apigateway-gateway-responses.responseTemplates). So `$context.x.y` / `${context.x.y}` and
+ * `$stageVariables.x` are replaced by their raw values and everything else, `$util...` and `#set`
+ * included, is left as literal text. GUESS: an unknown variable becomes '' (as in mapping templates).
+ */
+export function renderGatewayResponseTemplate(
+  template: string,
+  context: Record<string, unknown>,
+  stageVariables: Record<string, string> = {},
+): string {
+  const roots: Record<string, unknown> = { context, stageVariables };
+  const lookup = (root: string, dotted: string): string => {
+    let v: unknown = roots[root];
+    for (const part of dotted.split('.').filter((p) => p !== '')) {
+      v = isPlainObject(v) ? v[part] : undefined;
+    }
+    return v === undefined || v === null || isPlainObject(v) || Array.isArray(v) ? '' : String(v);
+  };
+  return template.replace(
+    /\$\{(context|stageVariables)((?:\.[A-Za-z0-9_-]+)+)\}|\$(context|stageVariables)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g,
+    (_m, formalRoot: string | undefined, formalPath: string | undefined, root: string | undefined, p: string | undefined) =>
+      (formalRoot ? lookup(formalRoot, formalPath!) : lookup(root!, p!)),
+  );
+}
