@@ -1,0 +1,42 @@
+import { App, BootstraplessSynthesizer } from 'aws-cdk-lib';
+import { DEFAULT_ENDPOINT, apiKeyValue, deployToLocalStack, invokeUrl, synthStack } from './deploy';
+import { ExampleStack } from '../../integ/example-stack';
+
+/** What a deployed example stack offers its callers. */
+export interface DeployedExample {
+  readonly stackName: string;
+  readonly outputs: Record<string, string>;
+  /** Base URL of the API stage (ends with '/'). */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly perEventApiKey: string;
+  readonly eventsBucket: string;
+  readonly rawBucket: string;
+  readonly apiKeyId: string;
+}
+
+/**
+ * Synthesizes the example stack (integ/example-stack.ts) without bootstrap, creates it in LocalStack,
+ * and reads what a client needs: URLs, the API keys' values, bucket names.
+ * `namePrefix` makes the delivery stream names unique (LocalStack fails a stack whose stream name exists).
+ */
+export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint = DEFAULT_ENDPOINT, quiet = false): Promise<DeployedExample> {
+  const app = new App();
+  const suffix = Date.now().toString(36);
+  const stack = new ExampleStack(app, stackName, {
+    synthesizer: new BootstraplessSynthesizer(),
+    namePrefix: `${stackName}-${suffix}`,
+  });
+  const template = synthStack(stack);
+  const outputs = await deployToLocalStack({ stackName, template, endpoint, quiet });
+  return {
+    stackName,
+    outputs,
+    baseUrl: invokeUrl(outputs.ApiId, outputs.StageName, '', endpoint),
+    apiKey: await apiKeyValue(outputs.ApiKeyId, endpoint),
+    perEventApiKey: await apiKeyValue(outputs.PerEventApiKeyId, endpoint),
+    eventsBucket: outputs.EventsBucketName,
+    rawBucket: outputs.RawBucketName,
+    apiKeyId: outputs.ApiKeyId,
+  };
+}
