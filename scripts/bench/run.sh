@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Benchmarks of cdk-api-to-firehose. From the repository root:
+#
+#   bash scripts/bench/run.sh                 # cost model, synthesis scale, throughput (when possible)
+#   bash scripts/bench/run.sh cost synth      # only some parts: cost | synth | throughput
+#
+# Outputs: docs/benchmarks/cost.json, cost.svg, synth-scale.json (throughput.ts writes its own).
+# Exit status: non-zero when a part fails, including cost.ts when the 50x goal fails for 1 KB events.
+#
+# Environment:
+#   BENCH_TYPECHECK=1     run ts-node with type checking (adds 15-35 s per script; default --transpile-only,
+#                         type checking is `npx tsc -p tsconfig.dev.json --noEmit`)
+#   LOCALSTACK_ENDPOINT   where throughput.ts finds LocalStack (default http://127.0.0.1:${LOCALSTACK_PORT:-4566})
+#   SYNTH_SCALE_REPEATS   runs per synth-scale point (default 3; the median is reported)
+set -uo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$REPO_ROOT"
+[ "${BENCH_TYPECHECK:-0}" = 1 ] || export TS_NODE_TRANSPILE_ONLY=1
+export LOCALSTACK_ENDPOINT="${LOCALSTACK_ENDPOINT:-http://127.0.0.1:${LOCALSTACK_PORT:-4566}}"
+
+PARTS=("$@")
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(cost synth throughput)
+STATUS=0
+START=$SECONDS
+
+run_ts() { # name file
+  local t0=$SECONDS rc
+  echo "=== $1: npx ts-node --project tsconfig.dev.json $2"
+  npx ts-node --project tsconfig.dev.json "$2"
+  rc=$?
+  echo "=== $1: exit $rc, $((SECONDS - t0)) s"
+  echo
+  [ $rc -eq 0 ] || STATUS=1
+}
+
+localstack_up() {
+  node -e '
+    fetch(process.argv[1] + "/_localstack/health", { signal: AbortSignal.timeout(3000) })
+      .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));
+  ' "$LOCALSTACK_ENDPOINT"
+}
+
+for part in "${PARTS[@]}"; do
+  case "$part" in
+    cost) run_ts cost scripts/bench/cost.ts ;;
+    synth) run_ts synth-scale scripts/bench/synth-scale.ts ;;
+    throughput)
+      # Hook for the LocalStack throughput benchmark (added separately): runs only when the script exists
+      # and LocalStack answers its health check; otherwise says why it was skipped.
+      if [ ! -f scripts/bench/throughput.ts ]; then
+        echo "=== throughput: skipped (scripts/bench/throughput.ts does not exist yet)"
+        echo
+      elif ! localstack_up; then
+        echo "=== throughput: skipped (LocalStack is not up at $LOCALSTACK_ENDPOINT; start it with scripts/local/localstack.sh start)"
+        echo
+      else
+        run_ts throughput scripts/bench/throughput.ts
+      fi
+      ;;
+    *) echo "unknown part '$part' (expected: cost, synth, throughput)" >&2; exit 2 ;;
+  esac
+done
+echo "=== benchmarks done in $((SECONDS - START)) s, exit $STATUS"
+exit $STATUS
