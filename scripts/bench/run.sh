@@ -34,29 +34,21 @@ run_ts() { # name file
   [ $rc -eq 0 ] || STATUS=1
 }
 
-localstack_up() {
-  node -e '
-    fetch(process.argv[1] + "/_localstack/health", { signal: AbortSignal.timeout(3000) })
-      .then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1));
-  ' "$LOCALSTACK_ENDPOINT"
-}
 
 for part in "${PARTS[@]}"; do
   case "$part" in
     cost) run_ts cost scripts/bench/cost.ts ;;
     synth) run_ts synth-scale scripts/bench/synth-scale.ts ;;
     throughput)
-      # Hook for the LocalStack throughput benchmark (added separately): runs only when the script exists
-      # and LocalStack answers its health check; otherwise says why it was skipped.
-      if [ ! -f scripts/bench/throughput.ts ]; then
-        echo "=== throughput: skipped (scripts/bench/throughput.ts does not exist yet)"
-        echo
-      elif ! localstack_up; then
-        echo "=== throughput: skipped (LocalStack is not up at $LOCALSTACK_ENDPOINT; start it with scripts/local/localstack.sh start)"
-        echo
+      # Deploys the example stack to LocalStack (installed and started here if needed, stopped afterwards).
+      t0=$SECONDS
+      echo "=== throughput: scripts/local/localstack.sh run -- npx ts-node scripts/bench/throughput.ts"
+      if scripts/local/localstack.sh install && scripts/local/localstack.sh run -- npx ts-node --project tsconfig.dev.json scripts/bench/throughput.ts; then
+        echo "=== throughput: exit 0, $((SECONDS - t0)) s"
       else
-        run_ts throughput scripts/bench/throughput.ts
+        echo "=== throughput: FAILED, $((SECONDS - t0)) s"; STATUS=1
       fi
+      echo
       ;;
     *) echo "unknown part '$part' (expected: cost, synth, throughput)" >&2; exit 2 ;;
   esac
