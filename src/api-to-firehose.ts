@@ -130,6 +130,14 @@ export interface ApiToFirehoseProps {
   readonly resourcePath?: string;
 
   /**
+   * Whether the new REST API creates the account-wide role that lets API Gateway write execution and access logs
+   * (`AWS::ApiGateway::Account`, one per account and region). Set false where the account already has it, and on
+   * all but one instance when several `ApiToFirehose` in one stack create their own APIs.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+
+  /**
    * Whether API Gateway's own errors (invalid key, throttled, quota, bad body, 415, 413, 5xx) answer with JSON bodies.
    * Gateway responses are API-wide, so this applies only to a REST API this construct creates.
    * @default true
@@ -409,6 +417,9 @@ export class ApiToFirehose extends Construct {
     if (props.restApi && props.stageName) {
       throw new Error('stageName applies only to a REST API this construct creates; the given restApi has its own stages.');
     }
+    if (props.restApi && props.cloudWatchRole !== undefined) {
+      throw new Error('cloudWatchRole applies only to a REST API this construct creates.');
+    }
     if (props.restApi && props.tracingEnabled !== undefined) {
       throw new Error('tracingEnabled applies only to a REST API this construct creates: enable tracing on your stage.');
     }
@@ -644,8 +655,8 @@ export class ApiToFirehose extends Construct {
     const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
     const api = new apigw.RestApi(this, 'Api', {
       description: 'Ingests events into Kinesis Data Firehose (cdk-api-to-firehose)',
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: (props.cloudWatchRole ?? true) ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -669,8 +680,10 @@ export class ApiToFirehose extends Construct {
         throttlingBurstLimit: throttle.burstLimit,
       },
     });
-    acknowledge(api, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      'The API Gateway account role uses AWS\'s AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS documents for it.');
+    if (props.cloudWatchRole ?? true) {
+      acknowledge(api, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'The API Gateway account role uses AWS\'s AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS documents for it.');
+    }
     return api;
   }
 

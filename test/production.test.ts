@@ -58,6 +58,21 @@ describe('observability', () => {
   });
 });
 
+describe('account-wide logging role', () => {
+  test('created by default, optional for stacks with several APIs', () => {
+    build().template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const stack = new Stack(new App(), 'S');
+    new ApiToFirehose(stack, 'A');
+    new ApiToFirehose(stack, 'B', { cloudWatchRole: false });
+    Template.fromStack(stack).resourceCountIs('AWS::ApiGateway::Account', 1);
+    expect(nagViolations(stack)).toEqual([]);
+  });
+  test('refused with an existing API', () => {
+    expect(() => build({ cloudWatchRole: false }, (s) => ({ restApi: new apigw.RestApi(s, 'Api') }))).toThrow(
+      'cloudWatchRole applies only to a REST API this construct creates.');
+  });
+});
+
 describe('browser clients', () => {
   test('CORS: preflight on both resources, origin header on every integration and gateway response', () => {
     const { template } = build({ cors: { allowOrigin: 'https://app.example.com' } });
