@@ -1,4 +1,6 @@
 export * from './api-to-firehose';
-export * from './envelope';
-export * from './batch';
-export * from './alarms';
+export { EnvelopeField, EnvelopeFieldSource, RecordEnvelope } from './envelope';
+export type { EnvelopeOptions } from './envelope';
+export { BatchMode } from './batch';
+export type { BatchOptions } from './batch';
+export type { MonitoringOptions } from './alarms';
