@@ -8,9 +8,9 @@
  */
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { Column, textTable } from './table';
 import { deleteStack, listObjects } from '../local/deploy';
 import { deployExample } from '../local/example';
-import { Column, textTable } from './table';
 
 const DURATION_MS = Number(process.env.THROUGHPUT_SECONDS ?? 20) * 1000;
 const CONCURRENCY = Number(process.env.THROUGHPUT_CLIENTS ?? 8);
@@ -60,8 +60,14 @@ async function drive(endpoint: 'single' | 'batch', url: string, key: string, run
     }
   }));
   return {
-    endpoint, requests, accepted, refused, eventsAccepted: ids.length,
-    seconds: (Date.now() - t0) / 1000, latenciesMs: latencies.sort((a, b) => a - b), ids,
+    endpoint,
+    requests,
+    accepted,
+    refused,
+    eventsAccepted: ids.length,
+    seconds: (Date.now() - t0) / 1000,
+    latenciesMs: latencies.sort((a, b) => a - b),
+    ids,
   };
 }
 
@@ -108,11 +114,15 @@ async function main(): Promise<void> {
     writeFileSync(join('docs', 'benchmarks', 'throughput.json'), JSON.stringify({
       date: new Date().toISOString().slice(0, 10),
       machine: '2 cores, LocalStack 4.13.1 host mode on the same machine',
-      clients: CONCURRENCY, secondsPerEndpoint: DURATION_MS / 1000,
+      clients: CONCURRENCY,
+      secondsPerEndpoint: DURATION_MS / 1000,
       results: results.map(({ ids: _ids, latenciesMs, ...r }) => ({
         ...r, p50: percentile(latenciesMs, 50), p95: percentile(latenciesMs, 95), p99: percentile(latenciesMs, 99),
       })),
-      accepted: acceptedIds.length, stored: stored.size, missing: missing.length, duplicated: duplicated.length,
+      accepted: acceptedIds.length,
+      stored: stored.size,
+      missing: missing.length,
+      duplicated: duplicated.length,
     }, null, 2) + '\n');
 
     if (missing.length || duplicated.length || results.some((r) => r.refused > 0)) {

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite (what CI runs): install, build + unit/VTL/nag/lint/integ-snapshot tests,
+# LocalStack end-to-end tests, Python and Java packages with their consumer tests.
+# Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the VTL renderer) make reruns fast.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+export NODE_NO_WARNINGS=1
+source scripts/lib/npm-install.sh
+
+t0=$SECONDS
+step() { printf '\n==> %s (%ss)\n' "$1" "$((SECONDS - t0))"; }
+
+step "Install (npm ci when needed)"
+ensure_node_modules
+
+step "Build: jsii compile, API.md, unit + VTL + cdk-nag tests, eslint, integ-runner snapshots, npm package"
+CI=true npx projen build   # CI mode: snapshots are never rewritten, package builds npm only (Python/Java below)
+if ! git diff --quiet -- API.md 2>/dev/null; then
+  echo "API.md changed during the build: commit the regenerated API.md." >&2
+  [ "${CI:-}" = "true" ] && exit 1
+fi
+
+step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
+scripts/local/localstack.sh install
+scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
+
+step "Python and Java packages and their consumer apps"
+bash scripts/consumers.sh
+
+step "All tests passed"
