@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_kinesisfirehose as firehose, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope } from '../src';
+import { ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode } from '../src';
 
 /** Options of the example stack. */
 export interface ExampleStackProps extends StackProps {
@@ -26,7 +26,8 @@ export const EXAMPLE_ENVELOPE = RecordEnvelope.withFields([
 /**
  * The example stack: one REST API with two ApiToFirehose instances.
  * - `/` and `/batch`: the example envelope, packed batches (one record per request);
- * - `/per-event` and `/per-event/batch`: the body alone (raw), one Firehose record per event (PutRecordBatch).
+ * - `/per-event` and `/per-event/batch`: the body alone (raw), one Firehose record per event (PutRecordBatch),
+ *   text/plain bodies stored as JSON strings, CORS for https://app.example.com.
  * Objects are uncompressed and buffered briefly so tests can read them soon after a POST.
  */
 export class ExampleStack extends Stack {
@@ -61,6 +62,9 @@ export class ExampleStack extends Stack {
       compression: firehose.Compression.UNCOMPRESSED,
       envelope: RecordEnvelope.RAW,
       batch: { mode: BatchMode.RECORD_PER_EVENT, maxEvents: 500 },
+      // Browser clients: navigator.sendBeacon posts text/plain; CORS for pages on one origin.
+      textPlain: TextPlainMode.AS_STRING,
+      cors: { allowOrigin: 'https://app.example.com' },
     });
 
     const out = (name: string, value: string) => new CfnOutput(this, name, { value });
