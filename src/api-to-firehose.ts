@@ -73,7 +73,7 @@ export interface ApiToFirehoseProps {
 
   /**
    * How much Firehose buffers before it writes an S3 object (1-128 MiB).
-   * @default Size.mebibytes(10)
+   * @default Size.mebibytes(10), or 64 MiB with `partitionByField` (the dynamic partitioning minimum)
    */
   readonly bufferingSize?: Size;
 
@@ -85,7 +85,7 @@ export interface ApiToFirehoseProps {
 
   /**
    * S3 key prefix of delivered objects. May use `!{timestamp:...}` and `!{firehose:random-string}`.
-   * @default 'events/'
+   * @default 'events/', or 'events/<field>=!{partitionKeyFromQuery:<field>}/' with `partitionByField`
    * @see https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html
    */
   readonly dataOutputPrefix?: string;
@@ -321,6 +321,9 @@ const DEFAULT_EVENT_SCHEMA: apigw.JsonSchema = {
   minProperties: 1,
 };
 
+/** Usage plan and stage throttle when none is given: below Firehose's smallest per-stream quota (1,000 requests/s). */
+const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1000 };
+
 /** Props that configure a new delivery stream, refused together with `deliveryStream`. */
 const DELIVERY_PROPS: (keyof ApiToFirehoseProps)[] = [
   'bucket', 'deliveryStreamName', 'bufferingInterval', 'bufferingSize', 'compression', 'dataOutputPrefix',
@@ -389,7 +392,7 @@ export class ApiToFirehose extends Construct {
       }
     }
     const partitioning = props.partitionByField !== undefined;
-    const bufferingInterval = props.bufferingInterval ?? Duration.seconds(partitioning ? 60 : 60);
+    const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
     const bufferingSize = props.bufferingSize ?? Size.mebibytes(partitioning ? 64 : 10);
     checkBufferingInterval(bufferingInterval);
     checkBufferingSize(bufferingSize);
@@ -437,7 +440,7 @@ export class ApiToFirehose extends Construct {
       throw new Error('batch.path must not be empty: the batch method needs its own resource.');
     }
     const textPlain = props.textPlain ?? TextPlainMode.REJECT;
-    this.defaultThrottle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    this.defaultThrottle = props.throttle ?? DEFAULT_THROTTLE;
 
     // ------------------------------------------------------------ delivery
     if (props.deliveryStream) {
@@ -652,7 +655,7 @@ export class ApiToFirehose extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const throttle = props.throttle ?? { rateLimit: 500, burstLimit: 1000 };
+    const throttle = this.defaultThrottle;
     const api = new apigw.RestApi(this, 'Api', {
       description: 'Ingests events into Kinesis Data Firehose (cdk-api-to-firehose)',
       cloudWatchRole: props.cloudWatchRole ?? true,
