@@ -45,8 +45,9 @@ export interface MonitoringOptions {
 /** What the alarms watch (plain names, so this file needs no construct from the main file). */
 export interface MonitoredResources {
   readonly deliveryStreamName: string;
-  readonly restApiName: string;
-  readonly stageName: string;
+  /** The REST API's name; API alarms are skipped without it (an imported API). */
+  readonly restApiName?: string;
+  readonly stageName?: string;
   readonly bufferingInterval: Duration;
 }
 
@@ -59,22 +60,29 @@ export function ingestionMetrics(r: MonitoredResources) {
     period: Duration.minutes(5),
     dimensionsMap: { DeliveryStreamName: r.deliveryStreamName },
   });
+  const apiName = r.restApiName;
+  const stage = r.stageName;
   const apiMetric = (metricName: string, statistic: string) => new cloudwatch.Metric({
     namespace: 'AWS/ApiGateway',
     metricName,
     statistic,
     period: Duration.minutes(5),
-    dimensionsMap: { ApiName: r.restApiName, Stage: r.stageName },
+    dimensionsMap: { ApiName: apiName!, Stage: stage! },
   });
   return {
-    freshness: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
-    deliverySuccess: firehoseMetric('DeliveryToS3.Success', 'Minimum'),
-    throttledRecords: firehoseMetric('ThrottledRecords', 'Sum'),
-    incomingRecords: firehoseMetric('IncomingRecords', 'Sum'),
-    serverErrorRate: apiMetric('5XXError', 'Average'),
-    clientErrorRate: apiMetric('4XXError', 'Average'),
-    latencyP99: apiMetric('Latency', 'p99'),
-    requests: apiMetric('Count', 'Sum'),
+    firehose: {
+      freshness: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+      deliverySuccess: firehoseMetric('DeliveryToS3.Success', 'Minimum'),
+      throttledRecords: firehoseMetric('ThrottledRecords', 'Sum'),
+      incomingRecords: firehoseMetric('IncomingRecords', 'Sum'),
+    },
+    // API Gateway metrics are keyed by API name and stage: none for an API whose name is unknown (imported).
+    api: apiName && stage ? {
+      serverErrorRate: apiMetric('5XXError', 'Average'),
+      clientErrorRate: apiMetric('4XXError', 'Average'),
+      latencyP99: apiMetric('Latency', 'p99'),
+      requests: apiMetric('Count', 'Sum'),
+    } : undefined,
   };
 }
 
@@ -91,7 +99,7 @@ export function checkRate(prop: string, value: number | undefined): void {
 export function createMonitoring(scope: Construct, r: MonitoredResources, opts: MonitoringOptions = {}) {
   checkRate('monitoring.serverErrorRate', opts.serverErrorRate);
   checkRate('monitoring.clientErrorRate', opts.clientErrorRate);
-  const m = ingestionMetrics(r);
+  const { firehose: f, api } = ingestionMetrics(r);
   const alarms: cloudwatch.Alarm[] = [];
   if (opts.alarms ?? true) {
     const freshness = opts.freshnessThreshold
@@ -113,28 +121,34 @@ export function createMonitoring(scope: Construct, r: MonitoredResources, opts: 
       alarms.push(a);
       return a;
     };
-    alarm('DeliveryFreshnessAlarm', m.freshness, freshness.toSeconds(),
+    alarm('DeliveryFreshnessAlarm', f.freshness, freshness.toSeconds(),
       `Records wait in Firehose longer than ${freshness.toSeconds()} s: delivery to S3 is delayed or failing.`);
-    alarm('DeliveryFailureAlarm', m.deliverySuccess, 1,
+    alarm('DeliveryFailureAlarm', f.deliverySuccess, 1,
       'Some Firehose deliveries to S3 failed (records go to the error prefix after retries).',
       cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD);
-    alarm('ThrottledRecordsAlarm', m.throttledRecords, 0,
+    alarm('ThrottledRecordsAlarm', f.throttledRecords, 0,
       'Firehose throttled records: the stream is at its quota; clients receive 503.');
-    alarm('ServerErrorAlarm', m.serverErrorRate, opts.serverErrorRate ?? 0.01,
-      'API 5xx rate is high: events are being refused by the backend.');
-    alarm('ClientErrorAlarm', m.clientErrorRate, opts.clientErrorRate ?? 0.1,
-      'API 4xx rate is high: invalid keys, bad bodies or throttled callers.', undefined, 3);
-    alarm('LatencyAlarm', m.latencyP99, (opts.latencyThreshold ?? Duration.seconds(2)).toMilliseconds(),
-      'API p99 latency is high.', undefined, 3);
+    if (api) {
+      alarm('ServerErrorAlarm', api.serverErrorRate, opts.serverErrorRate ?? 0.01,
+        'API 5xx rate is high: events are being refused by the backend.');
+      alarm('ClientErrorAlarm', api.clientErrorRate, opts.clientErrorRate ?? 0.1,
+        'API 4xx rate is high: invalid keys, bad bodies or throttled callers.', undefined, 3);
+      alarm('LatencyAlarm', api.latencyP99, (opts.latencyThreshold ?? Duration.seconds(2)).toMilliseconds(),
+        'API p99 latency is high.', undefined, 3);
+    }
   }
   let dashboard: cloudwatch.Dashboard | undefined;
   if (opts.dashboard) {
     dashboard = new cloudwatch.Dashboard(scope, 'Dashboard');
+    if (api) {
+      dashboard.addWidgets(
+        new cloudwatch.GraphWidget({ title: 'Requests and errors', left: [api.requests], right: [api.serverErrorRate, api.clientErrorRate] }),
+        new cloudwatch.GraphWidget({ title: 'Latency p99 (ms)', left: [api.latencyP99] }),
+      );
+    }
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Requests and errors', left: [m.requests], right: [m.serverErrorRate, m.clientErrorRate] }),
-      new cloudwatch.GraphWidget({ title: 'Latency p99 (ms)', left: [m.latencyP99] }),
-      new cloudwatch.GraphWidget({ title: 'Firehose records', left: [m.incomingRecords, m.throttledRecords] }),
-      new cloudwatch.GraphWidget({ title: 'Delivery to S3', left: [m.freshness], right: [m.deliverySuccess] }),
+      new cloudwatch.GraphWidget({ title: 'Firehose records', left: [f.incomingRecords, f.throttledRecords] }),
+      new cloudwatch.GraphWidget({ title: 'Delivery to S3', left: [f.freshness], right: [f.deliverySuccess] }),
     );
   }
   return { alarms, dashboard };

@@ -588,8 +588,9 @@ export class ApiToFirehose extends Construct {
     // ---------------------------------------------------------- monitoring
     const monitoring = createMonitoring(this, {
       deliveryStreamName: this.deliveryStreamName,
-      restApiName: ownsApi ? (this.restApi as apigw.RestApi).restApiName : this.restApi.restApiId,
-      stageName: this.stage?.stageName ?? 'prod',
+      // API Gateway metrics are keyed by API name and stage; an imported API has neither, so it gets Firehose alarms only.
+      restApiName: this.restApi instanceof apigw.RestApi && this.stage ? this.restApi.restApiName : undefined,
+      stageName: this.stage?.stageName,
       bufferingInterval,
     }, props.monitoring);
     this.alarms = monitoring.alarms;

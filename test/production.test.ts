@@ -45,6 +45,19 @@ describe('observability', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  test('API alarms use the API name of a given RestApi; an imported API (no name) gets the Firehose alarms only', () => {
+    const own = build({ resourcePath: 'e' }, (s) => ({ restApi: new apigw.RestApi(s, 'Mine', { restApiName: 'my-api' }) }));
+    own.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5XXError', Dimensions: Match.arrayWith([{ Name: 'ApiName', Value: 'my-api' }]),
+    });
+    const stack = new Stack(new App(), 'S');
+    const api = apigw.RestApi.fromRestApiAttributes(stack, 'Imp', { restApiId: 'abc123', rootResourceId: 'root' });
+    const stage = apigw.Stage.fromStageAttributes(stack, 'St', { restApi: api, stageName: 'live' }) as apigw.Stage;
+    const c = new ApiToFirehose(stack, 'I', { restApi: api, resourcePath: 'e', stage });
+    expect(c.alarms.map((a) => (a.node.defaultChild as any).metricName).sort()).toEqual(
+      ['DeliveryToS3.DataFreshness', 'DeliveryToS3.Success', 'ThrottledRecords']);
+  });
+
   test('alarms can be turned off; bad rates are refused', () => {
     build({ monitoring: { alarms: false } }).template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     expect(() => build({ monitoring: { serverErrorRate: 2 } })).toThrow('monitoring.serverErrorRate must be a share between 0 (exclusive) and 1, got 2.');
