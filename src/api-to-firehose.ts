@@ -1,6 +1,7 @@
 import {
   Aws,
   Duration,
+  Names,
   RemovalPolicy,
   Size,
   aws_apigateway as apigw,
@@ -658,6 +659,8 @@ export class ApiToFirehose extends Construct {
     });
     const throttle = this.defaultThrottle;
     const api = new apigw.RestApi(this, 'Api', {
+      // Unique per construct path (the L2 default is the construct id, "Api", for every instance).
+      restApiName: Names.uniqueResourceName(this, { maxLength: 128, separator: '-' }),
       description: 'Ingests events into Kinesis Data Firehose (cdk-api-to-firehose)',
       cloudWatchRole: props.cloudWatchRole ?? true,
       cloudWatchRoleRemovalPolicy: (props.cloudWatchRole ?? true) ? RemovalPolicy.RETAIN : undefined,

@@ -46,6 +46,13 @@ describe('observability', () => {
   });
 
   test('API alarms use the API name of a given RestApi; an imported API (no name) gets the Firehose alarms only', () => {
+    const created = build();
+    const name = (created.construct.restApi as apigw.RestApi).restApiName;
+    expect(name).toMatch(/^S-Ingest-[A-F0-9]{8}$/);
+    created.template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: name });
+    created.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Latency', Dimensions: Match.arrayWith([{ Name: 'ApiName', Value: name }]),
+    });
     const own = build({ resourcePath: 'e' }, (s) => ({ restApi: new apigw.RestApi(s, 'Mine', { restApiName: 'my-api' }) }));
     own.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: '5XXError', Dimensions: Match.arrayWith([{ Name: 'ApiName', Value: 'my-api' }]),
