@@ -300,6 +300,7 @@ function vtlBody(format: BodyFormat, jsonPath: string): string {
   // $util.base64Encode would turn it into '?'. Only then, escape every non-ASCII character as \uXXXX:
   // escapeJavaScript escapes them (and ", \\, ', /, which the single replaceAll pass turns back), so the
   // record keeps the exact JSON value. (Java regexes match a valid surrogate pair as one code point.)
+  // The `$1` reference is Java's: this branch never runs on LocalStack, whose $input.json output is ASCII-escaped.
   return [
     `#set($body = $input.json(${jsonPath}).replaceAll("[\\r\\n\\t]+", " "))`,
     '#if($body.matches("(?s).*[\\uD800-\\uDFFF].*"))' +

@@ -38,11 +38,6 @@ const ERROR_TYPE = [
   '#set($msg = "$!input.path(\'$.message\')$!input.path(\'$.Message\')")',
 ].join('\n');
 
-/** VTL for a JSON string's content: escapeJavaScript, minus its `\'` (not valid JSON). */
-function jsonEscaped(expr: string): string {
-  return vtlJsonEscape(expr);
-}
-
 /** A JSON error body. `code` and `message` are fixed strings chosen here, never Firehose's own text. */
 function errorBody(code: string, message: string, extra = ''): string {
   return `{"error":"${code}","message":"${message}","requestId":"$context.requestId"${extra}}`;
@@ -131,7 +126,7 @@ export function putRecordSuccessTemplate(): string {
     '#set($context.responseOverride.status = 502)',
     errorBody('UnexpectedFirehoseResponse', 'Firehose did not confirm the write; the event may not have been stored.'),
     '#else',
-    `{"recordId":"${jsonEscaped('$recordId')}","requestId":"$context.requestId"}`,
+    `{"recordId":"${vtlJsonEscape('$recordId')}","requestId":"$context.requestId"}`,
     '#end',
   ].join('\n');
 }
@@ -160,7 +155,7 @@ export function putRecordBatchResultTemplate(): string {
     '#set($bad = 0)',
     `#foreach($r in $results)#if(${isFailed})#set($bad = $bad + 1)#end#end`,
     '#if($bad == 0 && $failed == "0")',
-    `{"count":$count,"recordIds":[#foreach($r in $results)"${jsonEscaped('"$!r.RecordId"')}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
+    `{"count":$count,"recordIds":[#foreach($r in $results)"${vtlJsonEscape('"$!r.RecordId"')}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
     '#elseif($bad == 0)',
     '#set($context.responseOverride.status = 502)',
     unexpected,
@@ -175,8 +170,8 @@ export function putRecordBatchResultTemplate(): string {
     '{"error":"$code","message":"Some events were not stored: retry only the failed indices.","requestId":"$context.requestId",' +
       '"count":$count,"failedCount":$bad,"failed":[#set($sep = "")#foreach($r in $results)#if(' + isFailed + ')' +
       '#set($ec = "$!r.ErrorCode")#if($ec.length() == 0)#set($ec = "MissingRecordId")#end' +
-      `$sep{"index":$foreach.index,"errorCode":"${jsonEscaped('$ec')}"}#set($sep = ",")#end#end],` +
-      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${jsonEscaped('"$!r.RecordId"')}"#end#if($foreach.hasNext),#end#end]}`,
+      `$sep{"index":$foreach.index,"errorCode":"${vtlJsonEscape('$ec')}"}#set($sep = ",")#end#end],` +
+      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${vtlJsonEscape('"$!r.RecordId"')}"#end#if($foreach.hasNext),#end#end]}`,
     '#end',
     '#end',
   ].join('\n');
