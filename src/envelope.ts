@@ -351,6 +351,14 @@ export enum RejectReason {
   TOO_LARGE = 'too-large',
 }
 
+/**
+ * VTL condition: the request is empty. On AWS an empty request reaches the template as `$input.body` = `{}`
+ * (recorded; LocalStack renders ""), so a body that is blank (as Java's trim() sees it: only characters up to
+ * U+0020) or exactly `{}` counts as empty under both readings. A request whose body is literally `{}` cannot be
+ * told apart from an empty one on AWS (no header or `$context` value tells them apart), so it is refused too.
+ */
+const EMPTY_BODY = '$raw.matches("[\\x00-\\x20]*") || $raw == "{}"';
+
 /** The largest single-event or packed body (characters) a template forwards: Firehose takes 1,000 KiB per record. */
 export const MAX_RECORD_BODY_CHARS = 1_000_000;
 /** The largest record-per-event batch body (characters) a template forwards: PutRecordBatch takes 4 MiB per call. */
@@ -373,8 +381,7 @@ export function putRecordTemplate(opts: RequestTemplateOptions): string {
   const format = opts.bodyFormat ?? BodyFormat.JSON;
   return [
     PRELUDE,
-    // Blank as Java's trim() sees it: only characters up to U+0020 (NUL and controls included).
-    '#if($raw.matches("[\\x00-\\x20]*"))',
+    `#if(${EMPTY_BODY})`,
     vtlReject(RejectReason.EMPTY_BODY),
     `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
     vtlReject(RejectReason.TOO_LARGE),
@@ -407,7 +414,9 @@ function batchLoopHead(opts: BatchTemplateOptions, maxChars: number): string {
     // otherwise be iterated as events.
     `#if(!$raw.matches("[\\x00-\\x20]*") && $input.json('$').matches("(?s)\\s*\\{.*") && $input.json('$.${prop}').matches("(?s)\\s*\\[.*"))` +
       `#set($events = $input.path('$.${prop}'))#end`,
-    `#if($raw.length() > ${maxChars})`,
+    `#if(${EMPTY_BODY})`,
+    vtlReject(RejectReason.EMPTY_BODY),
+    `#elseif($raw.length() > ${maxChars})`,
     vtlReject(RejectReason.TOO_LARGE),
     '#elseif($events.size() == 0)',
     vtlReject(RejectReason.NO_EVENTS),

@@ -74,10 +74,10 @@ describe('request templates', () => {
     expect(t).not.toContain('index');
   });
 
-  test('single: an empty or oversize body renders a refused request to a stream that carries the reason', () => {
+  test('single: an empty (blank, or {} as AWS reads an empty request) or oversize body renders a refused request to a stream that carries the reason', () => {
     const t = putRecordTemplate(opts);
     expect(t).toContain([
-      '#if($raw.matches("[\\x00-\\x20]*"))',
+      '#if($raw.matches("[\\x00-\\x20]*") || $raw == "{}")',
       '{"DeliveryStreamName":"ApiToFirehoseRejected.empty-body","Record":{"Data":""}}',
       '#elseif($raw.length() > 1000000)',
       '{"DeliveryStreamName":"ApiToFirehoseRejected.too-large","Record":{"Data":""}}',
@@ -130,8 +130,9 @@ describe('request templates', () => {
     expect(t).toContain('#if(!$raw.matches("[\\x00-\\x20]*") && $input.json(\'$\').matches("(?s)\\s*\\{.*") && ' +
       '$input.json(\'$.records\').matches("(?s)\\s*\\[.*"))#set($events = $input.path(\'$.records\'))#end');
     expect(t).toContain('#elseif($events.size() == 0)\n{"DeliveryStreamName":"ApiToFirehoseRejected.no-events","Record":{"Data":""}}');
-    expect(t).toContain('#if($raw.length() > 1000000)\n{"DeliveryStreamName":"ApiToFirehoseRejected.too-large"');
-    expect(putRecordBatchTemplate(batchOpts)).toContain('#if($raw.length() > 4000000)');
+    expect(t).toContain('#if($raw.matches("[\\x00-\\x20]*") || $raw == "{}")\n{"DeliveryStreamName":"ApiToFirehoseRejected.empty-body"');
+    expect(t).toContain('#elseif($raw.length() > 1000000)\n{"DeliveryStreamName":"ApiToFirehoseRejected.too-large"');
+    expect(putRecordBatchTemplate(batchOpts)).toContain('#elseif($raw.length() > 4000000)');
     expect(() => packedBatchTemplate({ ...batchOpts, recordsProperty: "a')" })).toThrow(/recordsProperty must be an identifier/);
   });
   test('record-per-event batch: one Data entry per event, each with its index', () => {

@@ -29,6 +29,7 @@ import {
   REJECT_MARKER,
   putRecordTemplate,
 } from '../../src/envelope';
+import { EmptyBodyReading } from './harness';
 
 /** The secret API key value in every rendered $context: it must never appear in any output. */
 export const SECRET = `SECRET-KEY-VALUE-${randomUUID()}`;
@@ -167,7 +168,15 @@ export interface HttpRequest {
   readonly query?: Record<string, string>;
   /** Overrides deep-merged into the default context (which carries SECRET as identity.apiKey). */
   readonly context?: Record<string, unknown>;
+  /** How an empty body reads in `$input.body` (default 'object': AWS's recorded `{}`; 'empty': LocalStack's ""). */
+  readonly emptyBody?: EmptyBodyReading;
 }
+
+/**
+ * A body the templates refuse as empty: blank as Java's trim() sees it (every char <= U+0020), or exactly `{}`,
+ * which is what an empty request reads as on AWS.
+ */
+export const refusedAsEmpty = (s: string): boolean => /^[\u0000-\u0020]*$/.test(s) || s === '{}';
 
 export function requestContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return apiGatewayContext({ ...overrides, identity: { apiKey: SECRET, ...(overrides.identity as object | undefined) } });
@@ -188,6 +197,7 @@ export function renderRequest(subject: Subject, req: HttpRequest): RenderRequest
     body: req.body,
     params: { header: req.headers ?? DEFAULT_HEADERS, querystring: req.query ?? DEFAULT_QUERY, path: {} },
     context: requestContext(req.context),
+    ...(req.emptyBody ? { options: { emptyBody: req.emptyBody } } : {}),
   };
 }
 
@@ -369,7 +379,8 @@ export function checkAccepted(subject: Subject, req: HttpRequest, result: Render
 }
 
 /** The request must not reach Firehose with any record: parsable, DeliveryStreamName, reject marker, no Record(s). */
-export function checkRejected(result: RenderResult): string[] {
+/** Problems unless `result` is a refused request (with the given reason, when one is given). */
+export function checkRejected(result: RenderResult, reason?: string): string[] {
   if (result.error) return [`render error (API Gateway would answer 500, not a 4xx): ${result.error.slice(0, 200)}`];
   const problems = secretProblems(result);
   let v: unknown;
@@ -382,6 +393,9 @@ export function checkRejected(result: RenderResult): string[] {
   if (typeof o !== 'object' || o === null) return [...problems, 'not an object'];
   if (!isRejectedRequest(o)) problems.push(`not a refused request (stream ${REJECT_MARKER}.<reason>, empty Data): ${short(result.output, 300)}`);
   if (o.DeliveryStreamName === STREAM_NAME) problems.push('the real stream is called');
+  if (reason !== undefined && o.DeliveryStreamName !== `${REJECT_MARKER}.${reason}`) {
+    problems.push(`refused for another reason than ${reason}: ${String(o.DeliveryStreamName)}`);
+  }
   return problems;
 }
 

@@ -143,20 +143,40 @@ export interface RenderRequest {
   /** $context values, arbitrary nesting (requestId, requestTimeEpoch, stage, identity: {...}, ...). */
   readonly context?: Record<string, unknown>;
   readonly stageVariables?: Record<string, string>;
-  readonly options?: {
-    /** Render null references as '' (API Gateway, guessed; default) or as their own text (plain Velocity). */
-    readonly nullAsEmpty?: boolean;
+  readonly options?: RenderOptions;
+}
+
+/** How an empty body reads in `$input.body`: 'object' is AWS's `{}` (recorded; default), 'empty' is LocalStack's "". */
+export type EmptyBodyReading = 'object' | 'empty';
+
+export interface RenderOptions {
+  /** Render null references as '' (API Gateway, guessed; default) or as their own text (plain Velocity). */
+  readonly nullAsEmpty?: boolean;
+  /** `$input.body` of an empty body: AWS's `{}` ('object', default) or LocalStack's "" ('empty'). */
+  readonly emptyBody?: EmptyBodyReading;
+  /**
+   * Overrides the request template of the same request set (`requestRender.requestOverride` /
+   * `.responseOverride`): on AWS they carry into the response template (recorded).
+   */
+  readonly overrides?: {
+    readonly requestOverride?: Record<string, unknown>;
+    readonly responseOverride?: Record<string, unknown>;
   };
 }
 
 export interface RenderResult {
   readonly output: string;
-  /** What the template set on $context.responseOverride (status is null when not set). */
-  readonly responseOverride: { readonly status: number | string | null; readonly header: Record<string, unknown> };
+  /** What the template set on $context.responseOverride (status is null when not set; other keys as set). */
+  readonly responseOverride: {
+    readonly status: number | string | null;
+    readonly header: Record<string, unknown>;
+    readonly [key: string]: unknown;
+  };
   readonly requestOverride: {
+    readonly path: Record<string, unknown>;
     readonly header: Record<string, unknown>;
     readonly querystring: Record<string, unknown>;
-    readonly path: Record<string, unknown>;
+    readonly [key: string]: unknown;
   };
   /** Parse errors, method exceptions (e.g. $input.json on a body that is not JSON), ... */
   readonly error: string | null;
@@ -642,6 +662,8 @@ export interface SimulatedRequest {
   readonly params?: RequestParams;
   readonly context?: Record<string, unknown>;
   readonly stageVariables?: Record<string, string>;
+  /** `$input.body` of an empty body (default 'object', AWS's recorded `{}`). */
+  readonly emptyBody?: EmptyBodyReading;
 }
 
 export interface SimulatedBackend {
@@ -671,9 +693,8 @@ export interface SimulationResult {
  * Readings used: no template for the Content-Type -> 415 with passthroughBehavior NEVER, otherwise
  * the raw body passes through (FACTS.md observed this for WHEN_NO_TEMPLATES too; AWS docs say 415
  * when other templates exist — the permissive reading is taken so such a method looks unsafe).
- * A failed request render -> 500. responseOverride is taken from the response template only
- * (believed: request templates set requestOverride, response templates responseOverride); the request
- * render's own responseOverride is still returned in requestRender for tests to inspect.
+ * A failed request render -> 500. Overrides the request template set carry into the response template
+ * (recorded on AWS), so a responseOverride.status set by either decides the status.
  */
 export async function simulateIntegration(
   engine: VtlEngine, method: MethodInfo, request: SimulatedRequest, backend: SimulatedBackend,
@@ -681,6 +702,7 @@ export async function simulateIntegration(
   const ct = (request.contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
   const key = Object.keys(method.requestTemplates).find((k) => k.toLowerCase() === ct);
   const base = { params: request.params, context: request.context, stageVariables: request.stageVariables };
+  const emptyBody = request.emptyBody ?? 'object';
   let integrationBody: string;
   let requestRender: RenderResult | undefined;
   if (key === undefined) {
@@ -689,7 +711,7 @@ export async function simulateIntegration(
     }
     integrationBody = request.body ?? '';
   } else {
-    requestRender = await engine.render({ template: method.requestTemplates[key], body: request.body ?? '', ...base });
+    requestRender = await engine.render({ template: method.requestTemplates[key], body: request.body ?? '', ...base, options: { emptyBody } });
     if (requestRender.error) {
       return { passedThrough: false, requestRender, status: 500, body: '{"message": "Internal server error"}' };
     }
@@ -707,8 +729,13 @@ export async function simulateIntegration(
   if (!integrationResponse) return { ...common, status: 500, body: '{"message": "Internal server error"}' };
   const templates = integrationResponse.responseTemplates;
   const rtKey = Object.keys(templates).find((k) => k.toLowerCase() === 'application/json') ?? Object.keys(templates)[0];
-  if (rtKey === undefined) return { ...common, status: integrationResponse.statusCode, body: backend.body ?? '' };
-  const responseRender = await engine.render({ template: templates[rtKey], body: backend.body ?? '', ...base });
+  const carried = requestRender && { requestOverride: requestRender.requestOverride, responseOverride: requestRender.responseOverride };
+  if (rtKey === undefined) {
+    return { ...common, status: requestRender?.responseOverride.status ?? integrationResponse.statusCode, body: backend.body ?? '' };
+  }
+  const responseRender = await engine.render({
+    template: templates[rtKey], body: backend.body ?? '', ...base, options: { emptyBody, ...(carried ? { overrides: carried } : {}) },
+  });
   if (responseRender.error) return { ...common, responseRender, status: 500, body: '{"message": "Internal server error"}' };
   return {
     ...common,

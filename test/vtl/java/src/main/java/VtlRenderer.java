@@ -33,7 +33,13 @@ import org.apache.velocity.VelocityContext;
 import org.apache.velocity.app.event.EventCartridge;
 import org.apache.velocity.app.event.ReferenceInsertionEventHandler;
 import org.apache.velocity.runtime.RuntimeInstance;
+import org.apache.velocity.context.InternalContextAdapter;
+import org.apache.velocity.runtime.parser.node.ASTEQNode;
+import org.apache.velocity.runtime.parser.node.ASTNENode;
+import org.apache.velocity.runtime.parser.node.Node;
 import org.apache.velocity.runtime.parser.node.SimpleNode;
+import java.math.BigDecimal;
+import java.util.Locale;
 
 /**
  * Renders API Gateway (REST API) mapping templates with the real Apache Velocity 1.7 engine.
@@ -43,8 +49,10 @@ import org.apache.velocity.runtime.parser.node.SimpleNode;
  * each stdout line is one result {@code {"output","responseOverride","requestOverride","error","nullReferences"}},
  * in request order, flushed per line. stdout carries nothing else (System.out is redirected to stderr).
  *
- * <p>Emulation follows the AWS page "API Gateway mapping template and access logging variable reference".
- * Everything the page does not pin down is marked GUESS below.
+ * <p>Emulation follows the AWS page "API Gateway mapping template and access logging variable reference"
+ * and, where they exist, behaviour recorded on real AWS (marked AWS-RECORDED below; the cases are
+ * test/vtl/aws-recorded/cases.json, each with its source). Everything neither pins down is marked GUESS
+ * and keeps the stricter reading.
  */
 public final class VtlRenderer {
 
@@ -132,6 +140,7 @@ public final class VtlRenderer {
     }
     String name = "template-" + (++templateCounter);
     SimpleNode node = velocity.parse(new StringReader(text), name);
+    awsComparisons(node);
     t = new Template();
     t.setName(name);
     t.setRuntimeServices(velocity);
@@ -148,6 +157,9 @@ public final class VtlRenderer {
     String body = req.get("body") == null ? "" : String.valueOf(req.get("body"));
     Map<String, Object> options = req.get("options") instanceof Map ? (Map<String, Object>) req.get("options") : Map.of();
     boolean nullAsEmpty = !Boolean.FALSE.equals(options.get("nullAsEmpty"));
+    // AWS-RECORDED: $input.body of an empty request (and of an empty integration response) is "{}".
+    // options.emptyBody = "empty" gives the other reading ("", as LocalStack 4.13.1 renders it).
+    boolean emptyBodyAsObject = !"empty".equals(options.get("emptyBody"));
 
     Map<String, Object> rawParams = req.get("params") instanceof Map ? (Map<String, Object>) req.get("params") : Map.of();
     Map<String, Map<String, String>> params = new LinkedHashMap<>();
@@ -156,14 +168,21 @@ public final class VtlRenderer {
     }
 
     // $context: caller's nested values (mutable copies), plus the two override objects.
-    Map<String, Object> context = req.get("context") instanceof Map ? (Map<String, Object>) deepCopy(req.get("context")) : new LinkedHashMap<>();
-    Map<String, Object> responseOverride = new LinkedHashMap<>();
-    responseOverride.put("header", new LinkedHashMap<String, Object>());
-    // status is absent until a template sets it: #set($context.responseOverride.status = 400)
-    Map<String, Object> requestOverride = new LinkedHashMap<>();
-    requestOverride.put("header", new LinkedHashMap<String, Object>());
-    requestOverride.put("querystring", new LinkedHashMap<String, Object>());
-    requestOverride.put("path", new LinkedHashMap<String, Object>());
+    // AWS-RECORDED: a map-valued $context entry ($context.identity, $context.requestOverride, ...) prints as "".
+    Map<String, Object> context = req.get("context") instanceof Map ? (Map<String, Object>) contextCopy(req.get("context")) : new ContextMap();
+    // AWS-RECORDED: requestOverride has path, header, querystring (in that order); responseOverride has header,
+    // and status only once a template sets it: #set($context.responseOverride.status = 400).
+    Map<String, Object> responseOverride = new ContextMap();
+    responseOverride.put("header", new ContextMap());
+    Map<String, Object> requestOverride = new ContextMap();
+    requestOverride.put("path", new ContextMap());
+    requestOverride.put("header", new ContextMap());
+    requestOverride.put("querystring", new ContextMap());
+    // AWS-RECORDED: overrides set by the request template of a request carry into its response template
+    // (status, headers and any other key). options.overrides holds the request render's overrides.
+    Map<String, Object> carried = options.get("overrides") instanceof Map ? (Map<String, Object>) options.get("overrides") : Map.of();
+    mergeInto(requestOverride, carried.get("requestOverride"));
+    mergeInto(responseOverride, carried.get("responseOverride"));
     context.put("responseOverride", responseOverride);
     context.put("requestOverride", requestOverride);
 
@@ -171,7 +190,7 @@ public final class VtlRenderer {
         ? (Map<String, Object>) deepCopy(req.get("stageVariables")) : new LinkedHashMap<>();
 
     VelocityContext vc = new VelocityContext();
-    vc.put("input", new Input(body, params));
+    vc.put("input", new Input(body.isEmpty() && emptyBodyAsObject ? "{}" : body, params));
     vc.put("util", new Util());
     vc.put("context", context);
     vc.put("stageVariables", stageVariables);
@@ -191,11 +210,10 @@ public final class VtlRenderer {
 
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("output", w.toString());
-    Map<String, Object> ro = new LinkedHashMap<>();
+    Map<String, Object> ro = new LinkedHashMap<>(responseOverride);
     ro.put("status", toStatus(responseOverride.get("status")));
-    ro.put("header", responseOverride.get("header"));
     result.put("responseOverride", ro);
-    result.put("requestOverride", requestOverride);
+    result.put("requestOverride", new LinkedHashMap<>(requestOverride));
     result.put("error", error);
     result.put("nullReferences", new ArrayList<>(tracker.nulls));
     return result;
@@ -260,6 +278,139 @@ public final class VtlRenderer {
     return o;
   }
 
+  /** A map under $context. AWS-RECORDED: printed whole, it renders as "" (not as {k=v}). */
+  public static final class ContextMap extends LinkedHashMap<String, Object> {
+    @Override
+    public String toString() {
+      return "";
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static Object contextCopy(Object o) {
+    if (o instanceof Map) {
+      ContextMap m = new ContextMap();
+      for (Map.Entry<String, Object> e : ((Map<String, Object>) o).entrySet()) {
+        m.put(e.getKey(), contextCopy(e.getValue()));
+      }
+      return m;
+    }
+    return deepCopy(o);
+  }
+
+  @SuppressWarnings("unchecked")
+  static void mergeInto(Map<String, Object> target, Object from) {
+    if (!(from instanceof Map)) {
+      return;
+    }
+    for (Map.Entry<String, Object> e : ((Map<String, Object>) from).entrySet()) {
+      if (e.getValue() instanceof Map && target.get(e.getKey()) instanceof Map) {
+        mergeInto((Map<String, Object>) target.get(e.getKey()), e.getValue());
+      } else if (e.getValue() != null) {
+        target.put(e.getKey(), contextCopy(e.getValue()));
+      }
+    }
+  }
+
+  /** A list read from the body. AWS-RECORDED: $input.path lists print as compact JSON ([{"foo":"bar"}]). */
+  public static final class JsonList extends ArrayList<Object> {
+    JsonList(int n) {
+      super(n);
+    }
+
+    @Override
+    public String toString() {
+      try {
+        return JSON_OUT.writeValueAsString(this);
+      } catch (Exception e) {
+        return super.toString();
+      }
+    }
+  }
+
+  /**
+   * Lists become JsonList, at any depth. Maps stay LinkedHashMap, so a map prints the Java way:
+   * AWS-RECORDED {foo=bar}, {bigger=dict, to=test, with=separators}, {foo=[{"nested":"bar"}]}.
+   */
+  @SuppressWarnings("unchecked")
+  static Object awsShape(Object o) {
+    if (o instanceof Map) {
+      Map<String, Object> m = (Map<String, Object>) o;
+      for (Map.Entry<String, Object> e : m.entrySet()) {
+        e.setValue(awsShape(e.getValue()));
+      }
+      return m;
+    }
+    if (o instanceof List && !(o instanceof JsonList)) {
+      List<Object> l = (List<Object>) o;
+      JsonList j = new JsonList(l.size());
+      for (Object x : l) {
+        j.add(awsShape(x));
+      }
+      return j;
+    }
+    return o;
+  }
+
+  /**
+   * AWS-RECORDED: a null operand of == or != compares as "": a missing $input.path or a JSON null equals both
+   * $null and "", and an undefined reference is not != ''. Plain Velocity 1.7 says null == "" is false, so
+   * every == and != node of a parsed template is replaced by one that reads null as "" and otherwise
+   * compares as Velocity 1.7 does (numbers by value, related classes by equals, else by toString).
+   */
+  static void awsComparisons(Node node) {
+    for (int i = 0; i < node.jjtGetNumChildren(); i++) {
+      Node c = node.jjtGetChild(i);
+      if (c.getClass() == ASTEQNode.class || c.getClass() == ASTNENode.class) {
+        SimpleNode n = c.getClass() == ASTEQNode.class ? new AwsEqNode(false) : new AwsEqNode(true);
+        n.setFirstToken(c.getFirstToken());
+        for (int k = 0; k < c.jjtGetNumChildren(); k++) {
+          n.jjtAddChild(c.jjtGetChild(k), k);
+          c.jjtGetChild(k).jjtSetParent(n);
+        }
+        n.jjtSetParent(node);
+        ((SimpleNode) node).jjtAddChild(n, i);
+        c = n;
+      }
+      awsComparisons(c);
+    }
+  }
+
+  /** == (negate false) or != (negate true) with AWS's reading of null. */
+  public static final class AwsEqNode extends ASTEQNode {
+    private final boolean negate;
+
+    AwsEqNode(boolean negate) {
+      super(0);
+      this.negate = negate;
+    }
+
+    @Override
+    public boolean evaluate(InternalContextAdapter context) {
+      Object left = jjtGetChild(0).value(context);
+      Object right = jjtGetChild(1).value(context);
+      return negate != equal(left, right);
+    }
+
+    @Override
+    public Object value(InternalContextAdapter context) {
+      return evaluate(context) ? Boolean.TRUE : Boolean.FALSE;
+    }
+
+    static boolean equal(Object left, Object right) {
+      if (left == null || right == null) {
+        return String.valueOf(left == null ? "" : left).equals(String.valueOf(right == null ? "" : right));
+      }
+      if (left instanceof Number && right instanceof Number) {
+        return new BigDecimal(left.toString()).compareTo(new BigDecimal(right.toString())) == 0;
+      }
+      if (left.getClass().isAssignableFrom(right.getClass()) || right.getClass().isAssignableFrom(left.getClass())) {
+        return left.equals(right);
+      }
+      return left.toString().equals(right.toString());
+    }
+  }
+
   /**
    * Records references that rendered as null. GUESS: API Gateway renders a null reference as an
    * empty string (e.g. $context.identity.cognitoIdentityId in the console's passthrough template
@@ -308,11 +459,11 @@ public final class VtlRenderer {
       if (!parsed) {
         parsed = true;
         if (body.isEmpty()) {
-          // GUESS (documented by FACTS.md / LocalStack): an empty body reads as {}.
+          // The other reading's empty body (options.emptyBody = "empty") still parses as {} (LocalStack's reading).
           root = new LinkedHashMap<String, Object>();
         } else {
           try {
-            root = BODY.readValue(body, Object.class);
+            root = awsShape(BODY.readValue(body, Object.class));
           } catch (Exception e) {
             // GUESS, stricter reading: API Gateway fails the transformation when the template
             // asks for JSON from a body that is not JSON; here $input.json/$input.path throw and the
@@ -345,11 +496,12 @@ public final class VtlRenderer {
 
     /**
      * $input.path(x): the object (Map / List / String / Number / Boolean / null) at JSONPath x.
-     * GUESS: a path that does not exist yields "" (empty string), so #if($input.path('$.x') != "") works.
+     * A path that does not exist yields "" (GUESS: "" rather than null, so #set overwrites an old value).
+     * AWS-RECORDED: a missing path and a JSON null both render empty and compare equal to $null and "" (see AwsEqNode).
      */
     public Object path(String p) {
       Object v = eval(p);
-      return v == MISSING ? "" : v;
+      return v == MISSING ? "" : awsShape(v);
     }
 
     /**
@@ -364,6 +516,14 @@ public final class VtlRenderer {
       return JSON_OUT.writeValueAsString(v);
     }
 
+    /**
+     * AWS-RECORDED: $input.params(name) is "" for these request headers, sent or not. Content-Length is not in
+     * the recording (the recorded request had none) and stays visible (GUESS). $input.params().header still
+     * holds them (GUESS: not recorded).
+     */
+    static final Set<String> HIDDEN_HEADERS = Set.of("connection", "content-md5", "expect", "max-forwards",
+        "proxy-authenticate", "server", "te", "trailer", "transfer-encoding", "upgrade", "www-authenticate");
+
     /** $input.params(): {path:{..}, querystring:{..}, header:{..}}. */
     public Map<String, Map<String, String>> params() {
       return params;
@@ -377,6 +537,9 @@ public final class VtlRenderer {
      */
     public String params(String name) {
       for (String kind : new String[] {"path", "querystring", "header"}) {
+        if (kind.equals("header") && name != null && HIDDEN_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+          continue;
+        }
         Map<String, String> m = params.get(kind);
         if (m != null && m.containsKey(name) && m.get(name) != null) {
           return m.get(name);
