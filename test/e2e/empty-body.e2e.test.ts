@@ -31,18 +31,32 @@ beforeAll(async () => {
   const bucket = (id: string) => new s3.Bucket(stack, id, { removalPolicy: RemovalPolicy.DESTROY });
   // JSON, text/plain read as JSON, packed batches.
   const json = new ApiToFirehose(stack, 'Json', {
-    ...common, resourcePath: 'json', bucket: bucket('JsonBucket'), deliveryStreamName: `${stackName}-json`,
+    ...common,
+    resourcePath: 'json',
+    bucket: bucket('JsonBucket'),
+    deliveryStreamName: `${stackName}-json`,
     textPlain: TextPlainMode.AS_JSON,
   });
   // text/plain stored as a string (sendBeacon), record-per-event batches, bare bodies.
   new ApiToFirehose(stack, 'Text', {
-    ...common, restApi: json.restApi, resourcePath: 'text', bucket: bucket('TextBucket'), deliveryStreamName: `${stackName}-text`,
-    textPlain: TextPlainMode.AS_STRING, envelope: RecordEnvelope.RAW, batch: { mode: BatchMode.RECORD_PER_EVENT },
+    ...common,
+    restApi: json.restApi,
+    resourcePath: 'text',
+    bucket: bucket('TextBucket'),
+    deliveryStreamName: `${stackName}-text`,
+    textPlain: TextPlainMode.AS_STRING,
+    envelope: RecordEnvelope.RAW,
+    batch: { mode: BatchMode.RECORD_PER_EVENT },
   });
   // A schema that accepts any body: only the template stands between an empty request and the stream.
   new ApiToFirehose(stack, 'Open', {
-    ...common, restApi: json.restApi, resourcePath: 'open', bucket: bucket('OpenBucket'), deliveryStreamName: `${stackName}-open`,
-    textPlain: TextPlainMode.AS_STRING, eventSchema: {},
+    ...common,
+    restApi: json.restApi,
+    resourcePath: 'open',
+    bucket: bucket('OpenBucket'),
+    deliveryStreamName: `${stackName}-open`,
+    textPlain: TextPlainMode.AS_STRING,
+    eventSchema: {},
   });
   new CfnOutput(stack, 'ApiId', { value: json.restApi.restApiId });
   new CfnOutput(stack, 'StageName', { value: json.restApi.deploymentStage.stageName });

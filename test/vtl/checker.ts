@@ -13,6 +13,7 @@ import {
   apiGatewayContext,
   decodeFirehoseRequest,
   DecodedFirehoseRequest,
+  EmptyBodyReading,
   findMethods,
   MethodInfo,
   parseJsonStrict,
@@ -29,7 +30,6 @@ import {
   REJECT_MARKER,
   putRecordTemplate,
 } from '../../src/envelope';
-import { EmptyBodyReading } from './harness';
 
 /** The secret API key value in every rendered $context: it must never appear in any output. */
 export const SECRET = `SECRET-KEY-VALUE-${randomUUID()}`;

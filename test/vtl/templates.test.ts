@@ -178,7 +178,9 @@ describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) 
     const problems = await problemsFor(subject, empty.map((body) => ({ body, emptyBody })), (_req, r) => checkRejected(r, 'empty-body'));
     const noEvents = ['{"records":[]}', '{ "records" : [ ] }', '{ }', '{"records":null}', '{"records":"abc"}', '{"records":{"a":1,"b":2}}',
       '{"records":0}', '{"records":true}', '{"other":[{"a":1}]}', '[]', '[{"a":1}]', '"records"', 'null'];
-    if (isBatch(subject.kind)) problems.push(...await problemsFor(subject, noEvents.map((body) => ({ body, emptyBody })), (_req, r) => checkRejected(r)));
+    if (isBatch(subject.kind)) {
+      problems.push(...await problemsFor(subject, noEvents.map((body) => ({ body, emptyBody })), (_req, r) => checkRejected(r)));
+    }
     expect(problems).toEqual([]);
   });
 
