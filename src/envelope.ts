@@ -353,7 +353,8 @@ export enum RejectReason {
 
 /**
  * VTL condition: the request is empty. On AWS an empty request reaches the template as `$input.body` = `{}`
- * (recorded; LocalStack renders ""), so a body that is blank (as Java's trim() sees it: only characters up to
+ * (recorded; LocalStack 4.13.1 too, with `$input.json('$')` = ""); an engine that hands over the raw text gives "".
+ * So a body that is blank (as Java's trim() sees it: only characters up to
  * U+0020) or exactly `{}` counts as empty under both readings. A request whose body is literally `{}` cannot be
  * told apart from an empty one on AWS (no header or `$context` value tells them apart), so it is refused too.
  */

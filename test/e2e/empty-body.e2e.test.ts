@@ -2,7 +2,8 @@
  * End-to-end on LocalStack 4.13.1: an empty request is refused (400) and stores nothing, in every body mode.
  * Run inside `scripts/local/localstack.sh run -- ...` (see scripts/test.sh); loopback only.
  *
- * On AWS an empty request's `$input.body` is `{}` (recorded: test/vtl/aws-recorded); LocalStack renders "".
+ * On AWS an empty request's `$input.body` is `{}` (recorded: test/vtl/aws-recorded); so is it on LocalStack 4.13.1,
+ * whose `$input.json('$')` is "" then (docs/localstack-notes.md (c)).
  * The templates refuse a body that is blank or exactly `{}`, so the refusal holds under both readings; the
  * request validator (the event model) refuses an empty JSON body first where a model applies. Each mode is
  * posted (1) empty, (2) literally `{}`, and (3) a valid event, which must be stored, so a mode that stores

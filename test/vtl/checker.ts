@@ -168,7 +168,7 @@ export interface HttpRequest {
   readonly query?: Record<string, string>;
   /** Overrides deep-merged into the default context (which carries SECRET as identity.apiKey). */
   readonly context?: Record<string, unknown>;
-  /** How an empty body reads in `$input.body` (default 'object': AWS's recorded `{}`; 'empty': LocalStack's ""). */
+  /** How an empty body reads in `$input.body` (default 'object': AWS's recorded `{}`; 'empty': the raw text ""). */
   readonly emptyBody?: EmptyBodyReading;
 }
 

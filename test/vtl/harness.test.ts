@@ -95,7 +95,7 @@ describe('$input (AWS mapping template reference examples)', () => {
       .toBe('[ua][][]');
   });
 
-  test('empty body: $input.body is {} (recorded on AWS), or "" in the LocalStack reading; $input.json(\'$\') is {} in both', async () => {
+  test('empty body: $input.body is {} (recorded on AWS), or "" in the raw-text reading; $input.json(\'$\') is {} in both', async () => {
     const t = "$input.json('$')|$input.path('$').size()|[$input.body]";
     expect(await out(t, { body: '' })).toBe('{}|0|[{}]');
     expect(await out(t, { body: '', options: { emptyBody: 'empty' } })).toBe('{}|0|[]');

@@ -146,13 +146,16 @@ export interface RenderRequest {
   readonly options?: RenderOptions;
 }
 
-/** How an empty body reads in `$input.body`: 'object' is AWS's `{}` (recorded; default), 'empty' is LocalStack's "". */
+/**
+ * How an empty body reads in `$input.body`: 'object' is AWS's `{}` (recorded; LocalStack 4.13.1 gives `{}` too; the
+ * default), 'empty' is the raw text "" (this renderer's former reading).
+ */
 export type EmptyBodyReading = 'object' | 'empty';
 
 export interface RenderOptions {
   /** Render null references as '' (API Gateway, guessed; default) or as their own text (plain Velocity). */
   readonly nullAsEmpty?: boolean;
-  /** `$input.body` of an empty body: AWS's `{}` ('object', default) or LocalStack's "" ('empty'). */
+  /** `$input.body` of an empty body: AWS's `{}` ('object', default) or the raw text "" ('empty'). */
   readonly emptyBody?: EmptyBodyReading;
   /**
    * Overrides the request template of the same request set (`requestRender.requestOverride` /

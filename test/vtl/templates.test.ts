@@ -172,7 +172,7 @@ describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) 
     expect(await problemsFor(subject, reqs, (req, r) => checkAccepted(subject, req, r))).toEqual([]);
   });
 
-  // AWS reads an empty request's $input.body as {} (recorded), LocalStack as "": the refusal must hold under both.
+  // AWS reads an empty request's $input.body as {} (recorded); a raw-text reading gives "": the refusal must hold under both.
   test.each(['object', 'empty'] as const)('empty ($input.body read as %s), blank and {} bodies are refused as empty; so are batches without events', async (emptyBody) => {
     const empty = ['', ' ', '\n', '\r\n\t  \u0000', '{}'];
     const problems = await problemsFor(subject, empty.map((body) => ({ body, emptyBody })), (_req, r) => checkRejected(r, 'empty-body'));

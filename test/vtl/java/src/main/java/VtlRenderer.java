@@ -48,6 +48,8 @@ import java.util.Locale;
  * {@code {"template","body","params":{"path","querystring","header"},"context","stageVariables","options"}};
  * each stdout line is one result {@code {"output","responseOverride","requestOverride","error","nullReferences"}},
  * in request order, flushed per line. stdout carries nothing else (System.out is redirected to stderr).
+ * options: nullAsEmpty (default true), emptyBody ("object" = AWS's {}, default; "empty" = the raw text ""),
+ * overrides ({requestOverride, responseOverride} of the request template, carried into a response template).
  *
  * <p>Emulation follows the AWS page "API Gateway mapping template and access logging variable reference"
  * and, where they exist, behaviour recorded on real AWS (marked AWS-RECORDED below; the cases are
@@ -158,7 +160,8 @@ public final class VtlRenderer {
     Map<String, Object> options = req.get("options") instanceof Map ? (Map<String, Object>) req.get("options") : Map.of();
     boolean nullAsEmpty = !Boolean.FALSE.equals(options.get("nullAsEmpty"));
     // AWS-RECORDED: $input.body of an empty request (and of an empty integration response) is "{}".
-    // options.emptyBody = "empty" gives the other reading ("", as LocalStack 4.13.1 renders it).
+    // options.emptyBody = "empty" gives the raw-text reading "" (this renderer's former guess). LocalStack 4.13.1 also
+    // gives {} for $input.body, but "" for $input.json('$') (docs/localstack-notes.md).
     boolean emptyBodyAsObject = !"empty".equals(options.get("emptyBody"));
 
     Map<String, Object> rawParams = req.get("params") instanceof Map ? (Map<String, Object>) req.get("params") : Map.of();
@@ -459,7 +462,7 @@ public final class VtlRenderer {
       if (!parsed) {
         parsed = true;
         if (body.isEmpty()) {
-          // The other reading's empty body (options.emptyBody = "empty") still parses as {} (LocalStack's reading).
+          // The raw-text reading's empty body (options.emptyBody = "empty") still parses as {} (GUESS: not recorded).
           root = new LinkedHashMap<String, Object>();
         } else {
           try {
