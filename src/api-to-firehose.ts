@@ -316,7 +316,10 @@ export interface TenantOptions {
   readonly apiKey?: apigw.IApiKey;
 }
 
-/** The event schema used when none is given: a JSON object with at least one property. */
+/**
+ * The event schema used when none is given: a JSON object with at least one property. It refuses an empty body
+ * whether API Gateway validates it as `{}` or as no JSON (recorded on AWS: an empty body fails a required-fields model).
+ */
 const DEFAULT_EVENT_SCHEMA: apigw.JsonSchema = {
   type: apigw.JsonSchemaType.OBJECT,
   minProperties: 1,

@@ -169,8 +169,8 @@ const reproduced: string[] = [];
 const failed: string[] = [];
 afterAll(() => {
   const total = catalogue.cases.length + catalogue.validation.length;
-  console.log(`${reproduced.length} of ${total} AWS-recorded cases reproduced` +
-    ` (${catalogue.cases.length} template cases, ${catalogue.validation.length} request-validation cases)` +
+  console.log(`${reproduced.length} of ${total} AWS-recorded cases reproduced\n` +
+    `(${catalogue.cases.length} template cases, ${catalogue.validation.length} request-validation cases)` +
     (failed.length ? `\nnot reproduced:\n${failed.join('\n')}` : ''));
 });
 
