@@ -13,6 +13,7 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { EnvelopeFieldSource, RecordEnvelope } from './envelope';
 import { acknowledge, nagFindingId } from './nag';
 
 /** Firehose error log stream name for S3 delivery. */
@@ -20,6 +21,28 @@ export const DELIVERY_LOG_STREAM = 'S3Delivery';
 /** Dynamic partitioning needs at least this buffering. */
 export const PARTITIONING_MIN_INTERVAL_SECONDS = 60;
 export const PARTITIONING_MIN_SIZE_MIB = 64;
+
+/**
+ * Checks `partitionByField`: it must name an envelope field whose values are
+ * few (a key, a tenant, a constant), and buffering must meet the dynamic
+ * partitioning minimums.
+ */
+export function checkPartitioning(field: string, envelope: RecordEnvelope, interval: Duration, size: Size): void {
+  const names = envelope.raw ? [] : envelope.fields.map((f) => f.name);
+  if (!names.includes(field)) {
+    throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
+  }
+  const f = envelope.fields.find((x) => x.name === field)!;
+  if (f.source === EnvelopeFieldSource.BATCH_INDEX || f.source === EnvelopeFieldSource.RECEIVED_AT || f.source === EnvelopeFieldSource.REQUEST_ID) {
+    throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
+  }
+  if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
+    throw new Error(`bufferingInterval must be at least ${PARTITIONING_MIN_INTERVAL_SECONDS} seconds with partitionByField, got ${interval.toSeconds()} seconds.`);
+  }
+  if (!size.isUnresolved() && size.toMebibytes() < PARTITIONING_MIN_SIZE_MIB) {
+    throw new Error(`bufferingSize must be at least ${PARTITIONING_MIN_SIZE_MIB} MiB with partitionByField, got ${size.toMebibytes()} MiB.`);
+  }
+}
 
 /** Resolved settings of a new delivery stream. */
 export interface DeliverySettings {
@@ -45,6 +68,8 @@ export interface Delivery {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly cfnDeliveryStream: firehose.CfnDeliveryStream;
+  /** The stream as an `IDeliveryStream` (grants, metrics). */
+  readonly deliveryStream: firehose.IDeliveryStream;
   readonly deliveryStreamName: string;
 }
 
@@ -139,7 +164,12 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
   });
   // Firehose checks its access when the stream is created: the policy must exist first.
   cfnDeliveryStream.node.addDependency(policy);
-  return { bucket, role, logGroup, cfnDeliveryStream, deliveryStreamName };
+  const deliveryStream = firehose.DeliveryStream.fromDeliveryStreamAttributes(scope, 'DeliveryStreamRef', {
+    deliveryStreamArn: cfnDeliveryStream.attrArn,
+    deliveryStreamName: cfnDeliveryStream.ref,
+    role,
+  });
+  return { bucket, role, logGroup, cfnDeliveryStream, deliveryStream, deliveryStreamName };
 }
 
 /**
