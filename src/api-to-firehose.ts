@@ -14,7 +14,7 @@ import { TenantOptions, createAccess, createTenant } from './access';
 import { MonitoringOptions, createMonitoring } from './alarms';
 import { addJsonGatewayResponses, createApi } from './api';
 import { BatchMode, BatchOptions, resolveBatchOptions } from './batch';
-import { checkPartitioning, createDelivery } from './delivery';
+import { checkPartitioning, createBucket, createDelivery } from './delivery';
 import { RecordEnvelope } from './envelope';
 import { CorsSettings, TextPlainMode, acknowledgeMethodFindings, createMethods } from './methods';
 import {
@@ -272,13 +272,17 @@ const DELIVERY_PROPS: (keyof ApiToFirehoseProps)[] = [
 export class ApiToFirehose extends Construct {
   /** The bucket receiving the events (undefined when an existing `deliveryStream` was given). */
   public readonly bucket?: s3.IBucket;
-  /** The delivery stream (an `IDeliveryStream` for grants and metrics). */
+  /** The delivery stream: the Firehose L2 this construct created, or the stream given. */
   public readonly deliveryStream: firehose.IDeliveryStream;
   /** The delivery stream's L1 resource, for settings this construct does not expose (undefined for an existing stream). */
   public readonly cfnDeliveryStream?: firehose.CfnDeliveryStream;
   /** The delivery stream's name. */
   public readonly deliveryStreamName: string;
-  /** The role Firehose assumes to write to the bucket (undefined for an existing stream). */
+  /**
+   * The role Firehose assumes to write to the bucket (undefined for an existing stream). Grants made through
+   * `deliveryStream.grantPrincipal` are dropped (the L2 holds this role behind `withoutPolicyUpdates()`, so its own
+   * broad grants do not apply); add statements to this role instead.
+   */
   public readonly deliveryStreamRole?: iam.IRole;
   /** The log group Firehose writes delivery errors to (undefined for an existing stream). */
   public readonly deliveryLogGroup?: logs.ILogGroup;
@@ -325,8 +329,9 @@ export class ApiToFirehose extends Construct {
       this.deliveryStream = props.deliveryStream;
       this.deliveryStreamName = props.deliveryStream.deliveryStreamName;
     } else {
+      this.bucket = props.bucket ?? createBucket(this, props.encryptionKey, props.lifecycleRules);
       const d = createDelivery(this, {
-        bucket: props.bucket,
+        bucket: this.bucket,
         deliveryStreamName: props.deliveryStreamName,
         bufferingInterval: s.bufferingInterval,
         bufferingSize: s.bufferingSize,
@@ -335,11 +340,9 @@ export class ApiToFirehose extends Construct {
         errorOutputPrefix: s.errorOutputPrefix,
         errorLogRetention: props.errorLogRetention,
         encryptionKey: props.encryptionKey,
-        lifecycleRules: props.lifecycleRules,
         partitionByField: props.partitionByField,
         multiLineRecords: s.batch.enabled && s.batch.mode === BatchMode.PACKED,
       });
-      this.bucket = d.bucket;
       this.deliveryStreamRole = d.role;
       this.deliveryLogGroup = d.logGroup;
       this.cfnDeliveryStream = d.cfnDeliveryStream;
