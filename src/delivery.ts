@@ -6,6 +6,8 @@ import {
   RemovalPolicy,
   Size,
   Stack,
+  TimeZone,
+  aws_glue as glue,
   aws_iam as iam,
   aws_kinesisfirehose as firehose,
   aws_kms as kms,
@@ -13,17 +15,48 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { EnvelopeFieldSource, RecordEnvelope } from './envelope';
 import { acknowledge, nagFindingId } from './nag';
 
-/** Firehose error log stream name for S3 delivery. */
-export const DELIVERY_LOG_STREAM = 'S3Delivery';
+/** Id of the log stream the Firehose L2 adds to the error log group (`logGroup.addStream('S3Destination')`). */
+const DELIVERY_LOG_STREAM_ID = 'S3Destination';
 /** Dynamic partitioning needs at least this buffering. */
 export const PARTITIONING_MIN_INTERVAL_SECONDS = 60;
 export const PARTITIONING_MIN_SIZE_MIB = 64;
 
+/**
+ * Checks `partitionByField`: it must name an envelope field whose values are
+ * few (a key, a tenant, a constant), and buffering must meet the dynamic
+ * partitioning minimums.
+ */
+export function checkPartitioning(field: string, envelope: RecordEnvelope, interval: Duration, size: Size): void {
+  const names = envelope.raw ? [] : envelope.fields.map((f) => f.name);
+  if (!names.includes(field)) {
+    throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
+  }
+  const f = envelope.fields.find((x) => x.name === field)!;
+  if (f.source === EnvelopeFieldSource.BATCH_INDEX || f.source === EnvelopeFieldSource.RECEIVED_AT || f.source === EnvelopeFieldSource.REQUEST_ID) {
+    throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
+  }
+  if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
+    throw new Error(`bufferingInterval must be at least ${PARTITIONING_MIN_INTERVAL_SECONDS} seconds with partitionByField, got ${interval.toSeconds()} seconds.`);
+  }
+  if (!size.isUnresolved() && size.toMebibytes() < PARTITIONING_MIN_SIZE_MIB) {
+    throw new Error(`bufferingSize must be at least ${PARTITIONING_MIN_SIZE_MIB} MiB with partitionByField, got ${size.toMebibytes()} MiB.`);
+  }
+}
+
+/** Record format conversion: JSON in, Parquet out, with a Glue table as the schema. */
+export interface ParquetConversion {
+  /** The table whose columns are the schema. */
+  readonly table: glue.CfnTable;
+  /** The Parquet writer's compression (Firehose's own compression is then UNCOMPRESSED). */
+  readonly compression: firehose.ParquetCompression;
+}
+
 /** Resolved settings of a new delivery stream. */
 export interface DeliverySettings {
-  readonly bucket?: s3.IBucket;
+  readonly bucket: s3.IBucket;
   readonly deliveryStreamName?: string;
   readonly bufferingInterval: Duration;
   readonly bufferingSize: Size;
@@ -32,38 +65,43 @@ export interface DeliverySettings {
   readonly errorOutputPrefix: string;
   readonly errorLogRetention?: logs.RetentionDays;
   readonly encryptionKey?: kms.IKey;
-  readonly lifecycleRules?: s3.LifecycleRule[];
   /** Envelope field to partition by (dynamic partitioning). */
   readonly partitionByField?: string;
   /** Whether a Firehose record may hold several JSON lines (packed batches): partitioning then splits them first. */
   readonly multiLineRecords: boolean;
+  /** The time zone of `!{timestamp:...}` prefixes and of the default `YYYY/MM/dd/HH/` path. */
+  readonly timeZone?: TimeZone;
+  /** Convert records to Parquet. */
+  readonly parquet?: ParquetConversion;
 }
 
 /** What `createDelivery` made. */
 export interface Delivery {
-  readonly bucket: s3.IBucket;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  readonly deliveryStream: firehose.DeliveryStream;
   readonly cfnDeliveryStream: firehose.CfnDeliveryStream;
   readonly deliveryStreamName: string;
 }
 
 /**
- * Creates the bucket (unless given), the Firehose role with exactly the
- * permissions S3 delivery needs, the error log group and the delivery stream.
+ * Creates the Firehose role with exactly the permissions S3 delivery needs,
+ * the error log group and the delivery stream (the Firehose L2 with the
+ * `S3Bucket` destination).
+ *
+ * The L2 grants its destination role `bucket.grantReadWrite` (also
+ * s3:DeleteObject*, s3:PutObjectRetention/LegalHold/Tagging, s3:List* on the
+ * bucket), `logGroup.grantWrite` on the whole group and
+ * `key.grantEncryptDecrypt`. The role it is given here is our own behind
+ * `withoutPolicyUpdates()`, so those grants are dropped and the role keeps
+ * only the statements below.
  */
 export function createDelivery(scope: Construct, s: DeliverySettings): Delivery {
-  const bucket = s.bucket ?? createBucket(scope, s.encryptionKey, s.lifecycleRules);
+  const { bucket } = s;
   const logGroup = new logs.LogGroup(scope, 'DeliveryErrors', {
     retention: s.errorLogRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  const logStream = new logs.LogStream(scope, 'DeliveryErrorsStream', {
-    logGroup,
-    logStreamName: DELIVERY_LOG_STREAM,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-
   const role = new iam.Role(scope, 'DeliveryRole', {
     assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -81,15 +119,6 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
         actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
         resources: [bucket.arnForObjects('*')],
       }),
-      new iam.PolicyStatement({
-        actions: ['logs:PutLogEvents'],
-        resources: [Stack.of(scope).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        })],
-      }),
     ],
   });
   const keys = new Set<kms.IKey>([bucket.encryptionKey, s.encryptionKey].filter((k): k is kms.IKey => k !== undefined));
@@ -99,47 +128,68 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
       resources: [key.keyArn],
     }));
   }
+  if (s.parquet) policy.addStatements(glueSchemaStatement(scope, s.parquet.table));
   acknowledge(policy, nagFindingId('AwsSolutions-IAM5', 'Resource', scope, bucket.arnForObjects('*')),
     'Firehose writes objects under generated keys, so s3:PutObject/GetObject/AbortMultipartUpload need <bucket>/*; ' +
     'no other bucket, action or log stream is granted.');
 
   const deliveryStreamName = s.deliveryStreamName ?? Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
   const partitioning = s.partitionByField !== undefined;
-  const cfnDeliveryStream = new firehose.CfnDeliveryStream(scope, 'DeliveryStream', {
+  const grantsDropped = role.withoutPolicyUpdates();
+  const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     deliveryStreamName,
-    deliveryStreamType: 'DirectPut',
-    deliveryStreamEncryptionConfigurationInput: s.encryptionKey
-      ? { keyType: 'CUSTOMER_MANAGED_CMK', keyArn: s.encryptionKey.keyArn }
-      : { keyType: 'AWS_OWNED_CMK' },
-    extendedS3DestinationConfiguration: {
-      bucketArn: bucket.bucketArn,
-      roleArn: role.roleArn,
-      bufferingHints: {
-        intervalInSeconds: s.bufferingInterval.toSeconds(),
-        sizeInMBs: s.bufferingSize.toMebibytes(),
-      },
-      compressionFormat: s.compression.value,
-      prefix: s.dataOutputPrefix,
+    role: grantsDropped,
+    encryption: s.encryptionKey
+      ? firehose.StreamEncryption.customerManagedKey(s.encryptionKey)
+      : firehose.StreamEncryption.awsOwnedKey(),
+    destination: new firehose.S3Bucket(bucket, {
+      role: grantsDropped,
+      bufferingInterval: s.bufferingInterval,
+      bufferingSize: s.bufferingSize,
+      // With record format conversion the L2 refuses any compression here: the serializer compresses.
+      compression: s.parquet ? undefined : s.compression,
+      dataOutputPrefix: s.dataOutputPrefix,
       errorOutputPrefix: s.errorOutputPrefix,
-      encryptionConfiguration: s.encryptionKey
-        ? { kmsEncryptionConfig: { awskmsKeyArn: s.encryptionKey.keyArn } }
-        : undefined,
-      cloudWatchLoggingOptions: {
-        enabled: true,
-        logGroupName: logGroup.logGroupName,
-        logStreamName: logStream.logStreamName,
-      },
-      dynamicPartitioningConfiguration: partitioning
-        ? { enabled: true, retryOptions: { durationInSeconds: 300 } }
-        : undefined,
-      processingConfiguration: partitioning
-        ? partitioningProcessors(s.partitionByField!, s.multiLineRecords)
-        : undefined,
-    },
+      encryptionKey: s.encryptionKey,
+      loggingConfig: new firehose.EnableLogging(logGroup),
+      timeZone: s.timeZone,
+      dynamicPartitioning: partitioning ? { enabled: true, retryDuration: Duration.seconds(300) } : undefined,
+      processors: partitioning ? partitioningProcessors(s.partitionByField!, s.multiLineRecords) : undefined,
+      dataFormatConversion: s.parquet ? {
+        schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(s.parquet.table),
+        inputFormat: firehose.InputFormat.OPENX_JSON,
+        outputFormat: new firehose.ParquetOutputFormat({ compression: s.parquet.compression }),
+      } : undefined,
+    }),
   });
+  // The L2 made the log stream while binding the destination; the role may write to it and nothing else.
+  const logStream = logGroup.node.findChild(DELIVERY_LOG_STREAM_ID) as logs.LogStream;
+  policy.addStatements(new iam.PolicyStatement({
+    actions: ['logs:PutLogEvents'],
+    resources: [Stack.of(scope).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    })],
+  }));
+  const cfnDeliveryStream = deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
   // Firehose checks its access when the stream is created: the policy must exist first.
   cfnDeliveryStream.node.addDependency(policy);
-  return { bucket, role, logGroup, cfnDeliveryStream, deliveryStreamName };
+  return { role, logGroup, deliveryStream, cfnDeliveryStream, deliveryStreamName };
+}
+
+/** Read access to the schema table (what the L2's SchemaConfiguration grants, here on our own policy). */
+function glueSchemaStatement(scope: Construct, table: glue.CfnTable): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
+    resources: [
+      stack.formatArn({ service: 'glue', resource: 'catalog' }),
+      stack.formatArn({ service: 'glue', resource: 'database', resourceName: table.databaseName }),
+      stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${table.databaseName}/${table.ref}` }),
+    ],
+  });
 }
 
 /**
@@ -147,33 +197,19 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
  * are first split into their JSON lines, each line is given back its
  * newline, and the partition key is read with a JQ query.
  */
-export function partitioningProcessors(field: string, multiLineRecords: boolean): firehose.CfnDeliveryStream.ProcessingConfigurationProperty {
-  const processors: firehose.CfnDeliveryStream.ProcessorProperty[] = [];
-  if (multiLineRecords) {
-    processors.push({
-      type: 'RecordDeAggregation',
-      parameters: [
-        { parameterName: 'SubRecordType', parameterValue: 'DELIMITED' },
-        // Firehose expects the delimiter base64-encoded: "\n".
-        { parameterName: 'Delimiter', parameterValue: 'Cg==' },
-      ],
-    });
-  }
-  processors.push({
-    type: 'MetadataExtraction',
-    parameters: [
-      // A missing or null field partitions under "none" rather than failing the record.
-      { parameterName: 'MetadataExtractionQuery', parameterValue: `{${field}: (.${field} // "none" | tostring)}` },
-      { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
-    ],
-  });
-  if (multiLineRecords) {
-    processors.push({ type: 'AppendDelimiterToRecord', parameters: [] });
-  }
-  return { enabled: true, processors };
+export function partitioningProcessors(field: string, multiLineRecords: boolean): firehose.IDataProcessor[] {
+  const extract = new firehose.MetadataExtractionProcessor({
+    // A missing or null field partitions under "none" rather than failing the record.
+    metadataExtractionQuery: `{${field}: (.${field} // "none" | tostring)}`,
+    jsonParsingEngine: firehose.JsonParsingEngine.JQ_1_6,
+  }, [field]);
+  return multiLineRecords
+    ? [firehose.RecordDeAggregationProcessor.delimited('\n'), extract, new firehose.AppendDelimiterToRecordProcessor()]
+    : [extract];
 }
 
-function createBucket(scope: Construct, key?: kms.IKey, lifecycleRules?: s3.LifecycleRule[]): s3.IBucket {
+/** The bucket created when none is given: encrypted, private, SSL only, retained. */
+export function createBucket(scope: Construct, key?: kms.IKey, lifecycleRules?: s3.LifecycleRule[]): s3.IBucket {
   const bucket = new s3.Bucket(scope, 'Bucket', {
     encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
     encryptionKey: key,

@@ -1,4 +1,7 @@
 export * from './api-to-firehose';
+export { TextPlainMode } from './methods';
+export type { CorsSettings } from './methods';
+export type { TenantOptions } from './access';
 export { EnvelopeField, EnvelopeFieldSource, RecordEnvelope } from './envelope';
 export type { EnvelopeOptions } from './envelope';
 export { BatchMode } from './batch';

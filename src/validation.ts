@@ -141,3 +141,16 @@ export function checkIntegerRange(prop: string, value: number | undefined, min: 
     throw new Error(`${prop} must be a whole number between ${min} and ${max}, got ${value}.`);
   }
 }
+
+const ORIGIN = /^(\*|https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?)$/;
+const HEADER = /^[A-Za-z0-9-]+$/;
+
+/** Checks CORS settings: one origin (or '*') and plain header names. */
+export function checkCors(cors: { readonly allowOrigin: string; readonly allowHeaders?: string[] }): void {
+  if (!ORIGIN.test(cors.allowOrigin)) {
+    throw new Error(`cors.allowOrigin must be '*' or one origin like 'https://app.example.com', got '${cors.allowOrigin}'.`);
+  }
+  for (const h of cors.allowHeaders ?? []) {
+    if (!HEADER.test(h)) throw new Error(`cors.allowHeaders entries must be header names, got '${h}'.`);
+  }
+}

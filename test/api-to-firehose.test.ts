@@ -357,3 +357,16 @@ describe('props', () => {
     });
   });
 });
+
+test('deliveryStream is the Firehose L2 the construct created: its grants name that stream', () => {
+  const stack = new Stack(new App(), 'S');
+  const construct = new ApiToFirehose(stack, 'Ingest');
+  expect(construct.deliveryStream).toBeInstanceOf(firehose.DeliveryStream);
+  expect(construct.cfnDeliveryStream).toBe(construct.deliveryStream.node.defaultChild);
+  const producer = new iam.Role(stack, 'Producer', { assumedBy: new iam.AccountRootPrincipal() });
+  construct.deliveryStream.grantPutRecords(producer);
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [stack.resolve(producer.roleName)],
+    PolicyDocument: { Statement: [Match.objectLike({ Resource: stack.resolve(construct.cfnDeliveryStream!.attrArn) })] },
+  });
+});
