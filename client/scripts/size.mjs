@@ -17,4 +17,19 @@ const out = join(root, '..', 'docs', 'benchmarks');
 if (existsSync(out) && process.env.CLIENT_SIZE_WRITE !== '0') {
   writeFileSync(join(out, 'client-size.json'), JSON.stringify({ generatedBy: 'client/scripts/size.mjs', minifiedBytes: code.length, gzipBytes: gz, budgetGzipBytes: BUDGET_GZIP, withinBudget: ok }, null, 2) + '\n');
 }
+
+// The package as consumers load it: ESM import, CommonJS require, and the IIFE's global.
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
+const esm = await import(join(root, 'dist', 'esm', 'index.js'));
+const cjs = createRequire(import.meta.url)(join(root, 'dist', 'cjs', 'index.js'));
+const sandbox = { crypto: globalThis.crypto };
+vm.runInNewContext(code.toString('utf8'), sandbox);
+for (const [how, m] of [['import', esm], ['require', cjs], ['IIFE ApiToFirehoseClient', sandbox.ApiToFirehoseClient]]) {
+  if (typeof m?.EventClient !== 'function' || typeof m?.HttpError !== 'function') {
+    console.error(`dist: ${how} does not export EventClient and HttpError`);
+    process.exit(1);
+  }
+}
+console.log('dist: import (ESM), require (CommonJS) and the IIFE global ApiToFirehoseClient export EventClient');
 process.exit(ok ? 0 : 1);

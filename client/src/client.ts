@@ -36,6 +36,8 @@ export class EventClient {
   private resumeAt = 0;
   private sent = 0;
   private dropped = 0;
+  /** The parts of a bisection waiting out a backoff. */
+  private held?: Entry[][];
 
   constructor(private readonly o: EventClientOptions) {
     if (typeof o?.url != 'string' || !/^https?:\/\//.test(o.url)) throw new TypeError(`EventClient: url must be an http(s) URL, got ${o?.url}`);
@@ -84,7 +86,10 @@ export class EventClient {
 
   /** Sends what is queued, retrying for at most `maxRetryTime`. Resumes a client stopped by a 403. */
   flush(): Promise<FlushResult> {
-    const p = this.chain.then(() => this.drain(this.clock.now() + (this.o.maxRetryTime ?? 6e4)));
+    const [sent, dropped] = [this.sent, this.dropped];
+    const p = this.chain
+      .then(() => this.drain(this.clock.now() + (this.o.maxRetryTime ?? 6e4)))
+      .then(() => ({ sent: this.sent - sent, dropped: this.dropped - dropped, pending: this.pending }));
     this.chain = p.catch(() => {});
     return p;
   }
@@ -106,8 +111,7 @@ export class EventClient {
     return this.o.storageKey ?? 'cdk-api-to-firehose-client';
   }
 
-  private async drain(deadline: number): Promise<FlushResult> {
-    const [sent, dropped] = [this.sent, this.dropped];
+  private async drain(deadline: number): Promise<void> {
     this.disarm();
     this.busy = true;
     this.stopped = undefined;
@@ -118,7 +122,6 @@ export class EventClient {
       this.changed();
       this.arm();
     }
-    return { sent: this.sent - sent, dropped: this.dropped - dropped, pending: this.pending };
   }
 
   /**
@@ -157,12 +160,17 @@ export class EventClient {
       again.forEach((e) => e.attempts++);
       const max = this.o.maxAttempts ?? 10;
       this.drop(again.filter((e) => e.attempts >= max), 'retries-exhausted', out.error);
-      this.requeue([again.filter((e) => e.attempts < max), ...parts].flat());
+      parts.unshift(again.filter((e) => e.attempts < max));
       const wait = retryDelay(this.timing, ++this.failures, this.o.random ?? Math.random, out.retryAfter);
       this.resumeAt = this.clock.now() + wait;
+      // Not bisecting: back to the queue, where the next batch fills up around them. Bisecting: keep the parts
+      // (a new batch would have to find the invalid events again), but where hide() can still send them.
+      if (part == batch || this.resumeAt > deadline) this.requeue(parts.splice(0).flat());
       if (this.resumeAt > deadline) return false;
+      this.held = parts;
       await sleep(this.clock, wait);
-      return true;
+      this.held = undefined;
+      if (part == batch) return true;
     }
     this.failures = 0;
     return true;
@@ -180,6 +188,7 @@ export class EventClient {
   /** The page is hidden or unloading: send the queue now, within the keepalive (or beacon) budget. */
   private hide(): void {
     let budget = this.o.unloadBytes ?? 6e4;
+    if (this.held) this.requeue(this.held.splice(0).flat());
     while (this.q.length && isOnline()) {
       const part = this.q.take({ ...this.limits, maxBytes: Math.min(this.limits.maxBytes, budget) });
       const body = batchBody(part.map((e) => e.json));

@@ -251,3 +251,16 @@ test('10,000 events, no faults: requests = ceil(N / 500)', async () => {
   assert.equal(baseline.received.length, Math.ceil(10_000 / 500));
   assert.equal(baseline.storedCounts().size, 10_000);
 });
+
+test('Node: a process that calls close() exits by itself, with every event delivered', async () => {
+  const s = await server({ apiKey: 'key', fault: (n) => (n === 0 ? { kind: 'status', status: 503 } : undefined) });
+  const { execFile } = await import('node:child_process');
+  const t0 = Date.now();
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', 'test/fixtures/exit-after-close.ts', s.url], { timeout: 20_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout));
+  });
+  assert.deepEqual(JSON.parse(out), { sent: 50, dropped: 0, pending: 0 });
+  assert.equal(s.storedCounts().size, 50);
+  assert.ok(Date.now() - t0 < 15_000, 'exited long before the 60 s flush interval');
+});

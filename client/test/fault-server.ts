@@ -9,7 +9,7 @@ import { AddressInfo } from 'node:net';
 
 /** One fault for one request. */
 export type Fault =
-  | { kind: 'status'; status: 429 | 502 | 503; retryAfter?: string }
+  | { kind: 'status'; status: 413 | 429 | 502 | 503; retryAfter?: string }
   | { kind: 'partial'; failed: number[] } // 500 PartialFailure (record-per-event mode); all failed = 503 BatchFailed
   | { kind: 'reset' } // the connection is destroyed before an answer
   | { kind: 'stall' } // no answer at all (the client's timeout must end it)
@@ -139,6 +139,9 @@ export class FaultServer {
     if (f?.kind === 'status') {
       record(f.status, ids);
       const headers: Record<string, string> = f.retryAfter ? { 'retry-after': f.retryAfter } : {};
+      if (f.status === 413) {
+        return json(res, 413, { error: 'PayloadTooLarge', message: 'The request is larger than one Firehose record (1,000 KiB) or batch (4 MiB) allows; nothing was stored.', requestId });
+      }
       if (f.status === 429) return json(res, 429, { error: 'THROTTLED', message: 'Too Many Requests', requestId }, headers);
       if (f.status === 502) return json(res, 502, { error: 'FirehoseError', message: 'Firehose failed to store the event; retry later.', requestId });
       return json(res, 503, { error: 'ServiceUnavailable', message: 'Firehose is unavailable or throttling; retry later. The event was not stored.', requestId }, headers);
