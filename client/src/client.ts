@@ -53,7 +53,7 @@ export class EventClient {
       headers: { 'content-type': 'application/json', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}), ...o.headers },
     };
     if (o.persistence) for (const e of load(this.storageKey)) this.track(e);
-    this.unwatch = o.lifecycle === false ? () => {} : watchPage({ hide: () => this.hide(), online: () => void this.flush() });
+    this.unwatch = o.lifecycle === false ? () => {} : watchPage({ hide: () => this.hide(), online: () => this.stopped || void this.flush() });
   }
 
   /** Events queued or in flight. */
