@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { addClientProject } from './projenrc/client';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-api-to-firehose',
@@ -38,7 +39,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: {
     include: ['.projenrc.ts', 'projenrc/**/*.ts', 'src/**/*.ts', 'test/**/*.ts', 'integ/**/*.ts', 'scripts/**/*.ts'],
-    exclude: ['node_modules', 'test/consumers/**'],
+    exclude: ['node_modules', 'test/consumers/**', 'client/**'],
     compilerOptions: {},
   },
   eslintOptions: {
@@ -46,7 +47,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: ['test', 'integ', 'scripts', 'projenrc', '.projenrc.ts'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
-    ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'integ/**/*.snapshot/**', 'test/consumers/**'],
+    ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'integ/**/*.snapshot/**', 'test/consumers/**', 'client/**'],
   },
 
   jestOptions: {
@@ -54,7 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/test/consumers/', '/test/e2e/'],
+      testPathIgnorePatterns: ['/node_modules/', '/test/consumers/', '/test/e2e/', '<rootDir>/client/'],
       testTimeout: 120_000,
       // Builds the Velocity 1.7 renderer (test/vtl/java) once before the workers start.
       globalSetup: '<rootDir>/test/vtl/global-setup.ts',
@@ -87,7 +88,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
-for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/']) project.addPackageIgnore(p);
+for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/', '/client/']) project.addPackageIgnore(p);
+
+// The browser and Node client: a second npm package in client/, not part of the jsii construct package.
+addClientProject(project);
 
 // jsii prints a Node end-of-life banner on every call on these machines.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');

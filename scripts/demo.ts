@@ -1,5 +1,6 @@
 /* eslint-disable no-console */
 import { deleteStack, listObjects } from './local/deploy';
+import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
 
 /** The demo: deploy the example stack to LocalStack, POST events, show what landed in S3. */
@@ -25,8 +26,15 @@ async function main(): Promise<void> {
   step('POSTing single events');
   await post('', { type: 'click', target: 'buy-button', user: 'u-1' }, { 'x-tenant-id': 'acme', 'user-agent': 'demo/1.0' });
   await post('?source=newsletter', { type: 'view', page: '/pricing', note: 'quotes " and \\ and \'' }, { 'x-tenant-id': 'acme' });
-  step('POSTing a batch of 3 events (packed into one Firehose record)');
-  await post('batch', { records: [{ type: 'scroll', depth: 10 }, { type: 'scroll', depth: 50 }, { type: 'scroll', depth: 90 }] });
+  step('Sending 3 events with the client (cdk-api-to-firehose-client: one batch, packed into one Firehose record)');
+  const client = new EventClient({
+    url: ex.baseUrl.replace(/\/+$/, ''),
+    apiKey: ex.apiKey,
+    onDrop: (d) => console.log(`    dropped: ${d.map((e) => `${e.id} (${e.reason})`).join(', ')}`),
+  });
+  const ids = [10, 50, 90].map((depth) => client.track({ type: 'scroll', depth }));
+  console.log(`    tracked ${ids.join(', ')}`);
+  console.log(`    close() -> ${JSON.stringify(await client.close())}`);
   step('What the API refuses (nothing is written)');
   const refused = async (what: string, status: Promise<number>) => console.log(`    ${what}: ${await status}`);
   await refused('invalid JSON', post('', '{"type":'));

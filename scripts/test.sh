@@ -21,6 +21,10 @@ if ! git diff --quiet -- API.md 2>/dev/null; then
   [ "${CI:-}" = "true" ] && exit 1
 fi
 
+step "Client package: install, build, tests, bundle size"
+# client/ is its own npm package (own lockfile); its build writes dist/ for the end-to-end and browser tests below.
+(cd client && ensure_node_modules && ../node_modules/.bin/projen build)
+
 step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
 scripts/local/localstack.sh install
 scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand

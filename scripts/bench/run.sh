@@ -2,9 +2,10 @@
 # Benchmarks of cdk-api-to-firehose. From the repository root:
 #
 #   bash scripts/bench/run.sh                 # cost model, synthesis scale, throughput (when possible)
-#   bash scripts/bench/run.sh cost synth      # only some parts: cost | synth | throughput
+#   bash scripts/bench/run.sh cost synth      # only some parts: cost | synth | throughput | client
 #
-# Outputs: docs/benchmarks/cost.json, cost.svg, synth-scale.json (throughput.ts writes its own).
+# Outputs: docs/benchmarks/cost.json, cost.svg, synth-scale.json, client-size.json, client-cost.json (throughput.ts writes its own).
+# `client` builds client/ and fails when its bundle is over 4 KB min+gzip; its cost rows reuse cost.json (run cost first).
 # Exit status: non-zero when a part fails, including cost.ts when the 50x goal fails for 1 KB events.
 #
 # Environment:
@@ -20,7 +21,7 @@ cd "$REPO_ROOT"
 export LOCALSTACK_ENDPOINT="${LOCALSTACK_ENDPOINT:-http://127.0.0.1:${LOCALSTACK_PORT:-4566}}"
 
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(cost synth throughput)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(cost synth client throughput)
 STATUS=0
 START=$SECONDS
 
@@ -50,7 +51,19 @@ for part in "${PARTS[@]}"; do
       fi
       echo
       ;;
-    *) echo "unknown part '$part' (expected: cost, synth, throughput)" >&2; exit 2 ;;
+    client)
+      # The client package: bundle size (budget 4 KB min+gzip, enforced by size.mjs) and cost at its defaults.
+      t0=$SECONDS
+      echo "=== client: client/scripts/size.mjs and client/scripts/cost.ts"
+      if (cd client && source ../scripts/lib/npm-install.sh && ensure_node_modules && node scripts/build.mjs && node scripts/size.mjs \
+          && node --import tsx scripts/cost.ts); then
+        echo "=== client: exit 0, $((SECONDS - t0)) s"
+      else
+        echo "=== client: FAILED, $((SECONDS - t0)) s"; STATUS=1
+      fi
+      echo
+      ;;
+    *) echo "unknown part '$part' (expected: cost, synth, client, throughput)" >&2; exit 2 ;;
   esac
 done
 echo "=== benchmarks done in $((SECONDS - START)) s, exit $STATUS"
