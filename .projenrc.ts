@@ -1,4 +1,5 @@
 import { awscdk, javascript } from 'projen';
+import { configureWorkflows } from './projenrc/workflows';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-api-to-firehose',
@@ -20,15 +21,25 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
-  // No GitHub workflows: CI is `.ci/run`.
-  github: false,
-  release: false,
+  // 'experimental' while the API still moves (0.x: a breaking change bumps the minor version, see majorVersion).
+  stability: 'experimental',
+
+  // GitHub workflows (build, release, upgrade-main, pull-request-lint), checked by actionlint in scripts/test.sh.
+  // `.ci/run` stays this repository's CI; the build workflow runs it too (job `suite`, projenrc/workflows.ts).
+  // Releases: every `feat`/`fix` on main is versioned from conventional commits (CHANGELOG.md in the release) and
+  // published by publib to npm, PyPI, Maven Central and the Go module repository.
+  github: true,
+  release: true,
+  majorVersion: 0,
+  workflowNodeVersion: '20.x',
+  releaseToNpm: true,
 
   devDeps: [
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/integ-runner@^2',
     'cdk-nag@^3',
     'fast-check@^4',
+    'yaml@^2',
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-api-gateway@^3',
@@ -69,8 +80,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     javaPackage: 'io.github.cdkapitofirehose',
     mavenGroupId: 'io.github.cdkapitofirehose',
     mavenArtifactId: 'cdk-api-to-firehose',
+    // Maven Central through the Central Portal (publib's `central-ossrh` server; MAVEN_USERNAME/MAVEN_PASSWORD are a
+    // Central Portal user token, MAVEN_GPG_PRIVATE_KEY(_PASSPHRASE) sign the artifacts).
+    mavenServerId: 'central-ossrh',
   },
   publishToGo: {
+    // publib-golang pushes dist/go to this repository with the GO_GITHUB_TOKEN secret.
     moduleName: 'github.com/cdk-api-to-firehose/cdk-api-to-firehose-go',
   },
 
@@ -87,7 +102,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
-for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/']) project.addPackageIgnore(p);
+// The npm package holds the library (lib/, .jsii) and its docs (README.md, API.md, LICENSE); test/package.test.ts checks it.
+for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/', '/client/']) project.addPackageIgnore(p);
 
 // jsii prints a Node end-of-life banner on every call on these machines.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
@@ -106,5 +122,7 @@ project.addTask('integ:update', {
   receiveArgs: true,
 });
 project.testTask.spawn(project.tasks.tryFind('integ')!);
+
+configureWorkflows(project, __dirname);
 
 project.synth();

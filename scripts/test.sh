@@ -21,6 +21,9 @@ if ! git diff --quiet -- API.md 2>/dev/null; then
   [ "${CI:-}" = "true" ] && exit 1
 fi
 
+step "GitHub workflows: actionlint (build, release, upgrade-main, pull-request-lint)"
+bash scripts/actionlint.sh
+
 step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
 scripts/local/localstack.sh install
 scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
