@@ -28,6 +28,7 @@ describe('README.md', () => {
     ['ts', 'test/consumers/typescript/app.ts'],
     ['python', 'test/consumers/python/app.py'],
     ['java', 'test/consumers/java/src/main/java/io/github/cdkapitofirehose/consumer/ConsumerApp.java'],
+    ['go', 'test/consumers/go/app.go'],
   ])('the %s example is an excerpt of %s (kept in sync)', (lang, file) => {
     const source = readFileSync(join(root, file), 'utf8');
     const [example] = blocks(lang);
