@@ -76,7 +76,8 @@ trap 'kill $TS_PID 2>/dev/null' EXIT
 # ------------------------------------------------------------------------------------------- build
 banner "1/5 build: jsii compile, wheel, jar, Go module (version $VERSION, aws-cdk-lib $CDK_VERSION)"
 t=$SECONDS; compile_ok=1; py_build_ok=1; java_build_ok=1; go_build_ok=1; did=()
-if [ ! -f .jsii ] || [ ! -f lib/index.js ] || [ -n "$(newer_than .jsii src)" ]; then
+# README.md counts too: jsii copies it into .jsii, and from there into every package.
+if [ ! -f .jsii ] || [ ! -f lib/index.js ] || [ -n "$(newer_than .jsii src README.md)" ]; then
   if npx projen compile; then did+=("compiled"); else compile_ok=0; py_build_ok=0; java_build_ok=0; go_build_ok=0; did+=("compile FAILED"); fi
 fi
 if [ $compile_ok = 1 ]; then
@@ -95,6 +96,11 @@ if [ $compile_ok = 1 ]; then
     if rm -rf dist/go && npx jsii-pacmak --target go --code-only --force && [ -f "$GO_MODULE/go.mod" ]; then did+=("Go module generated")
     else go_build_ok=0; did+=("Go module FAILED"); fi
   else did+=("Go module up to date"); fi
+fi
+# The wheel, the jar and the Go module must carry README.md as PyPI, Maven and Go users read it.
+if [ $py_build_ok = 1 ] && [ $java_build_ok = 1 ] && [ $go_build_ok = 1 ]; then
+  if node "$C/check-readme.js" "$WHEEL" "$JAVA_DIR/cdk-api-to-firehose-$VERSION-sources.jar" "$GO_MODULE"; then did+=("README in all three")
+  else py_build_ok=0; java_build_ok=0; go_build_ok=0; did+=("README check FAILED"); fi
 fi
 did_text=$(IFS=,; echo "${did[*]}" | sed 's/,/, /g')
 if [ $py_build_ok = 1 ] && [ $java_build_ok = 1 ] && [ $go_build_ok = 1 ]; then record build ok $((SECONDS - t)) "$did_text"
