@@ -15,13 +15,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
-  // 2.257.0: npm, PyPI and Maven Central serve it, cdk-nag 3 accepts it, and it writes cloud assembly schema 53,
+  // 2.257.0: npm, PyPI, Maven Central and the Go proxy serve it, cdk-nag 3 accepts it, and it writes cloud assembly schema 53,
   // the newest that @aws-cdk/integ-runner (2.197.x) reads (2.258.0+ write 54).
   cdkVersion: '2.257.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
-  // 'experimental' while the API still moves (0.x: a breaking change bumps the minor version, see majorVersion).
+  // 'experimental' while the API still moves (the construct is being split into modules, a client package is being
+  // added, no production users yet): Construct Hub shows it, PyPI gets "Development Status :: 4 - Beta", and the
+  // version stays 0.x (majorVersion 0: a breaking change bumps the minor). 'stable' with majorVersion 1 once it settles.
   stability: 'experimental',
 
   // GitHub workflows (build, release, upgrade-main, pull-request-lint), checked by actionlint in scripts/test.sh.
