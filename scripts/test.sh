@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): install, build + unit/VTL/nag/lint/integ-snapshot tests,
-# LocalStack end-to-end tests, Python and Java packages with their consumer tests.
+# actionlint on the GitHub workflows, LocalStack end-to-end tests, Python, Java and Go packages with their consumer tests.
 # Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the VTL renderer) make reruns fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +28,7 @@ step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
 scripts/local/localstack.sh install
 scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
-step "Python and Java packages and their consumer apps"
+step "Python, Java and Go packages and their consumer apps"
 bash scripts/consumers.sh
 
 step "All tests passed"
