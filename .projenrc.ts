@@ -1,5 +1,6 @@
 import { awscdk, javascript } from 'projen';
 import { addClientProject } from './projenrc/client';
+import { configureWorkflows } from './projenrc/workflows';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-api-to-firehose',
@@ -15,21 +16,33 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
-  // 2.257.0: npm, PyPI and Maven Central serve it, cdk-nag 3 accepts it, and it writes cloud assembly schema 53,
+  // 2.257.0: npm, PyPI, Maven Central and the Go proxy serve it, cdk-nag 3 accepts it, and it writes cloud assembly schema 53,
   // the newest that @aws-cdk/integ-runner (2.197.x) reads (2.258.0+ write 54).
   cdkVersion: '2.257.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
 
-  // No GitHub workflows: CI is `.ci/run`.
-  github: false,
-  release: false,
+  // 'experimental' while the API still moves (the construct is being split into modules, a client package is being
+  // added, no production users yet): Construct Hub shows it, PyPI gets "Development Status :: 4 - Beta", and the
+  // version stays 0.x (majorVersion 0: a breaking change bumps the minor). 'stable' with majorVersion 1 once it settles.
+  stability: 'experimental',
+
+  // GitHub workflows (build, release, upgrade-main, pull-request-lint), checked by actionlint in scripts/test.sh.
+  // `.ci/run` stays this repository's CI; the build workflow runs it too (job `suite`, projenrc/workflows.ts).
+  // Releases: every `feat`/`fix` on main is versioned from conventional commits (CHANGELOG.md in the release) and
+  // published by publib to npm, PyPI, Maven Central and the Go module repository.
+  github: true,
+  release: true,
+  majorVersion: 0,
+  workflowNodeVersion: '20.x',
+  releaseToNpm: true,
 
   devDeps: [
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     '@aws-cdk/integ-runner@^2',
     'cdk-nag@^3',
     'fast-check@^4',
+    'yaml@^2',
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-api-gateway@^3',
@@ -70,8 +83,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     javaPackage: 'io.github.cdkapitofirehose',
     mavenGroupId: 'io.github.cdkapitofirehose',
     mavenArtifactId: 'cdk-api-to-firehose',
+    // Maven Central through the Central Portal (publib's `central-ossrh` server; MAVEN_USERNAME/MAVEN_PASSWORD are a
+    // Central Portal user token, MAVEN_GPG_PRIVATE_KEY(_PASSPHRASE) sign the artifacts).
+    mavenServerId: 'central-ossrh',
   },
   publishToGo: {
+    // publib-golang pushes dist/go to this repository with the GO_GITHUB_TOKEN secret.
     moduleName: 'github.com/cdk-api-to-firehose/cdk-api-to-firehose-go',
   },
 
@@ -88,6 +105,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
+// The npm package holds the library (lib/, .jsii) and its docs (README.md, API.md, LICENSE); test/package.test.ts checks it.
 for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/', '/client/']) project.addPackageIgnore(p);
 
 // The browser and Node client: a second npm package in client/, not part of the jsii construct package.
@@ -110,5 +128,7 @@ project.addTask('integ:update', {
   receiveArgs: true,
 });
 project.testTask.spawn(project.tasks.tryFind('integ')!);
+
+configureWorkflows(project, __dirname);
 
 project.synth();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Python wheel and the Java jar of cdk-api-to-firehose and runs the consumer tests in
-# test/consumers/ (Python pytest, Java JUnit 5), then checks that the TypeScript, Python and Java
-# consumer apps synthesize the same template. See docs/consumers.md.
+# Builds the Python wheel, the Java jar and the Go module of cdk-api-to-firehose and runs the consumer
+# tests in test/consumers/ (Python pytest, Java JUnit 5, Go `go test`), then checks that the TypeScript,
+# Python, Java and Go consumer apps synthesize the same template. See docs/consumers.md.
 #
 # Usage: scripts/consumers.sh [--rebuild]
 #   --rebuild   package the wheel and the jar even if they look up to date
@@ -9,7 +9,8 @@
 #   PYTHON    interpreter for the venv (default: python3)
 #   M2_REPO   Maven local repository (default: ~/.m2/repository)
 #   WHEELHOUSE  downloaded Python wheels (default: ~/.cache/cdk-api-to-firehose/wheelhouse)
-# Needs node/npm (after `npm ci`), Python 3.10+, Java 11+ and Maven; reaches only PyPI and Maven Central.
+# Needs node/npm (after `npm ci`), Python 3.10+, Java 11+ and Maven, Go 1.25+; reaches only PyPI, Maven
+# Central and the Go proxy (Go modules are cached in Go's own GOMODCACHE and GOCACHE).
 set -uo pipefail  # no -e: every step runs and is reported; pipefail makes `cmd | tee log` fail when cmd fails
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,6 +44,10 @@ JAVA_DIR=dist/java/io/github/cdkapitofirehose/cdk-api-to-firehose/$VERSION
 JAR=$JAVA_DIR/cdk-api-to-firehose-$VERSION.jar
 POM=$JAVA_DIR/cdk-api-to-firehose-$VERSION.pom
 MVN=(mvn -B -q -Dmaven.repo.local="$M2_REPO")
+GO_MODULE=dist/go/cdkapitofirehose
+# The Go checksum database is not reachable from our build machines: for the Go build only, modules are
+# checked against go.sum alone (GOSUMDB=off) and go.mod/go.sum may be completed (-mod=mod).
+GO_ENV=(GOFLAGS=-mod=mod GOSUMDB=off)
 
 mkdir -p "$OUT"
 SUMMARY=()
@@ -69,10 +74,11 @@ TS_PID=$!
 trap 'kill $TS_PID 2>/dev/null' EXIT
 
 # ------------------------------------------------------------------------------------------- build
-banner "1/4 build: jsii compile, wheel, jar (version $VERSION, aws-cdk-lib $CDK_VERSION)"
-t=$SECONDS; compile_ok=1; py_build_ok=1; java_build_ok=1; did=()
-if [ ! -f .jsii ] || [ ! -f lib/index.js ] || [ -n "$(newer_than .jsii src)" ]; then
-  if npx projen compile; then did+=("compiled"); else compile_ok=0; py_build_ok=0; java_build_ok=0; did+=("compile FAILED"); fi
+banner "1/5 build: jsii compile, wheel, jar, Go module (version $VERSION, aws-cdk-lib $CDK_VERSION)"
+t=$SECONDS; compile_ok=1; py_build_ok=1; java_build_ok=1; go_build_ok=1; did=()
+# README.md counts too: jsii copies it into .jsii, and from there into every package.
+if [ ! -f .jsii ] || [ ! -f lib/index.js ] || [ -n "$(newer_than .jsii src README.md)" ]; then
+  if npx projen compile; then did+=("compiled"); else compile_ok=0; py_build_ok=0; java_build_ok=0; go_build_ok=0; did+=("compile FAILED"); fi
 fi
 if [ $compile_ok = 1 ]; then
   if [ $REBUILD = 1 ] || [ ! -f "$WHEEL" ] || [ -n "$(newer_than "$WHEEL" lib .jsii)" ]; then
@@ -83,13 +89,25 @@ if [ $compile_ok = 1 ]; then
     if JSII_PACMAK_FORCE=true npx projen package:java && [ -f "$JAR" ]; then did+=("jar built")
     else java_build_ok=0; did+=("jar FAILED"); fi
   else did+=("jar up to date"); fi
+  # Go: the generated module only (--code-only). `projen package:go` also runs `go mod tidy` on the module's own
+  # go.mod, which pins the cloud assembly schema version found in node_modules; the consumer's go.mod says why
+  # that version is replaced here. The consumer's `go test` compiles the module (step 4).
+  if [ $REBUILD = 1 ] || [ ! -f "$GO_MODULE/go.mod" ] || [ -n "$(newer_than "$GO_MODULE/go.mod" lib .jsii)" ]; then
+    if rm -rf dist/go && npx jsii-pacmak --target go --code-only --force && [ -f "$GO_MODULE/go.mod" ]; then did+=("Go module generated")
+    else go_build_ok=0; did+=("Go module FAILED"); fi
+  else did+=("Go module up to date"); fi
+fi
+# The wheel, the jar and the Go module must carry README.md as PyPI, Maven and Go users read it.
+if [ $py_build_ok = 1 ] && [ $java_build_ok = 1 ] && [ $go_build_ok = 1 ]; then
+  if node "$C/check-readme.js" "$WHEEL" "$JAVA_DIR/cdk-api-to-firehose-$VERSION-sources.jar" "$GO_MODULE"; then did+=("README in all three")
+  else py_build_ok=0; java_build_ok=0; go_build_ok=0; did+=("README check FAILED"); fi
 fi
 did_text=$(IFS=,; echo "${did[*]}" | sed 's/,/, /g')
-if [ $py_build_ok = 1 ] && [ $java_build_ok = 1 ]; then record build ok $((SECONDS - t)) "$did_text"
+if [ $py_build_ok = 1 ] && [ $java_build_ok = 1 ] && [ $go_build_ok = 1 ]; then record build ok $((SECONDS - t)) "$did_text"
 else record build FAIL $((SECONDS - t)) "$did_text (see the output above)"; fi
 
 # ------------------------------------------------------------------------------------------ python
-banner "2/4 python: venv $VENV, pytest"
+banner "2/5 python: venv $VENV, pytest"
 t=$SECONDS
 rm -rf "$OUT/python"
 if [ $py_build_ok = 0 ]; then
@@ -136,7 +154,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 fi
 
 # -------------------------------------------------------------------------------------------- java
-banner "3/4 java: install the jar into $M2_REPO, mvn test"
+banner "3/5 java: install the jar into $M2_REPO, mvn test"
 t=$SECONDS
 rm -rf "$OUT/java"
 if [ $java_build_ok = 0 ]; then
@@ -166,8 +184,24 @@ else
   else record java FAIL $((SECONDS - t)) "$java_line"; fi
 fi
 
+# ---------------------------------------------------------------------------------------------- go
+banner "4/5 go: go test (test/consumers/go, the module from $GO_MODULE)"
+t=$SECONDS
+rm -rf "$OUT/go"
+if [ $go_build_ok = 0 ]; then
+  record go skipped 0 "no Go module"
+elif ! command -v go >/dev/null; then
+  record go FAIL 0 "go not on PATH (Go 1.25+ is needed)"
+else
+  go_ok=1
+  ( cd "$C/go" && env "${GO_ENV[@]}" CDK_VERSION="$CDK_VERSION" go test -count=1 -v . ) 2>&1 | tee "$OUT/go-test.log" || go_ok=0
+  go_line=$(grep -cE '^--- PASS' "$OUT/go-test.log")" passed, "$(grep -cE '^--- FAIL' "$OUT/go-test.log")" failed"
+  if [ $go_ok = 1 ]; then record go ok $((SECONDS - t)) "$go_line"
+  else record go FAIL $((SECONDS - t)) "$go_line"; fi
+fi
+
 # ----------------------------------------------------------------------------------------- compare
-banner "4/4 compare: TypeScript app (synthesized in the background), then TypeScript = Python = Java"
+banner "5/5 compare: TypeScript app (synthesized in the background), then TypeScript = Python = Java = Go"
 t=$SECONDS
 wait $TS_PID
 cat "$OUT/typescript.log"

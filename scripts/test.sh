@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): install, build + unit/VTL/nag/lint/integ-snapshot tests,
-# LocalStack end-to-end tests, Python and Java packages with their consumer tests.
+# actionlint on the GitHub workflows, LocalStack end-to-end tests, Python, Java and Go packages with their consumer tests.
 # Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the VTL renderer) make reruns fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,11 +25,14 @@ step "Client package: install, build, tests, bundle size"
 # client/ is its own npm package (own lockfile); its build writes dist/ for the end-to-end and browser tests below.
 (cd client && ensure_node_modules && ../node_modules/.bin/projen build)
 
+step "GitHub workflows: actionlint (build, release, upgrade-main, pull-request-lint)"
+bash scripts/actionlint.sh
+
 step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
 scripts/local/localstack.sh install
 scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
-step "Python and Java packages and their consumer apps"
+step "Python, Java and Go packages and their consumer apps"
 bash scripts/consumers.sh
 
 step "All tests passed"

@@ -145,7 +145,9 @@ export interface ApiToFirehoseProps {
   readonly apiKeys?: apigw.IApiKey[];
 
   /**
-   * Usage plan throttle for all keys.
+   * Usage plan throttle for all keys. It counts requests, not bytes: with batches the stream's MiB/s quota binds
+   * first (README "Limits and scale"); to keep batch traffic within it, set `rateLimit` to the stream's MiB/s
+   * divided by your typical request size.
    * @default - rate 500 requests/s, burst 1000 (below Firehose's smallest per-stream quota of 1,000 requests/s)
    */
   readonly throttle?: apigw.ThrottleSettings;
@@ -258,7 +260,14 @@ const DEFAULT_EVENT_SCHEMA: apigw.JsonSchema = {
   minProperties: 1,
 };
 
-/** Usage plan and stage throttle when none is given: below Firehose's smallest per-stream quota (1,000 requests/s). */
+/**
+ * Usage plan and stage throttle when none is given. It counts requests, not bytes: 500 requests/s is half the
+ * smallest per-stream Firehose quota (1,000 requests/s), and keeps single events up to about 2 KB within the smallest
+ * byte quota (1 MiB/s). A batch request may carry up to 1,000 KiB (packed) or 4 MiB (record per event), so no request
+ * rate that still admits small single events can bound batch traffic by bytes (1 MiB/s is one packed 1,000 KiB
+ * request a second); Firehose bounds it instead and the API answers 503 with Retry-After. See README "Limits and
+ * scale" (scripts/bench/limits.ts).
+ */
 const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1000 };
 
 /** Props that configure a new delivery stream, refused together with `deliveryStream`. */

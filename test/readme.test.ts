@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { existsSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
 
 const root = join(__dirname, '..');
@@ -28,6 +28,7 @@ describe('README.md', () => {
     ['ts', 'test/consumers/typescript/app.ts'],
     ['python', 'test/consumers/python/app.py'],
     ['java', 'test/consumers/java/src/main/java/io/github/cdkapitofirehose/consumer/ConsumerApp.java'],
+    ['go', 'test/consumers/go/app.go'],
   ])('the %s example is an excerpt of %s (kept in sync)', (lang, file) => {
     const source = readFileSync(join(root, file), 'utf8');
     const [example] = blocks(lang);
@@ -35,5 +36,47 @@ describe('README.md', () => {
     for (const line of example.split('\n').filter((l) => l.trim() !== '')) {
       expect(source).toContain(line);
     }
+  });
+
+  describe('links and images resolve where Construct Hub, PyPI and Maven render the README (outside the repository)', () => {
+    const REPO = 'https://github.com/cdk-api-to-firehose/cdk-api-to-firehose';
+    const RAW = 'https://raw.githubusercontent.com/cdk-api-to-firehose/cdk-api-to-firehose/main/';
+    const prose = readme.replace(/```[\s\S]*?```/g, '');
+    const targets = [...prose.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => ({ image: m[1] === '!', url: m[2] }));
+    const htmlTargets = [...prose.matchAll(/<(?:img|a)\s[^>]*(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    /** GitHub's heading anchors. */
+    const anchors = new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)]
+      .map((m) => m[1].trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')));
+
+    test('the README has links and an image to check', () => {
+      expect(targets.filter((t) => t.image).length).toBeGreaterThan(0);
+      expect(targets.length).toBeGreaterThan(5);
+    });
+
+    test('every link is absolute (https) or an anchor of a README heading', () => {
+      const bad = [...targets.map((t) => t.url), ...htmlTargets]
+        .filter((u) => !u.startsWith('https://') && !(u.startsWith('#') && anchors.has(u.slice(1))));
+      expect(bad).toEqual([]);
+    });
+
+    test('images load from raw.githubusercontent.com (a GitHub blob page is HTML, not the image)', () => {
+      const bad = targets.filter((t) => t.image && !t.url.startsWith(RAW)).map((t) => t.url);
+      expect(bad).toEqual([]);
+    });
+
+    test('links into this repository name files that exist on this branch, and the repository is package.json\'s', () => {
+      const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+      expect(pkg.repository.url).toBe(`${REPO}.git`);
+      const ours = targets.map((t) => t.url).filter((u) => u.startsWith(REPO) || u.startsWith(RAW));
+      expect(ours.length).toBeGreaterThan(3);
+      for (const url of ours) {
+        const m = url.match(/^https:\/\/github\.com\/cdk-api-to-firehose\/cdk-api-to-firehose\/(blob|tree)\/main\/([^#?]+)/)
+          ?? url.match(/^https:\/\/raw\.githubusercontent\.com\/cdk-api-to-firehose\/cdk-api-to-firehose\/main\/()([^#?]+)/);
+        expect({ url, resolved: m !== null }).toEqual({ url, resolved: true });
+        const file = join(root, m![2]);
+        expect({ url, exists: existsSync(file) }).toEqual({ url, exists: true });
+        expect({ url, kind: statSync(file).isDirectory() ? 'tree' : 'blob' }).toEqual({ url, kind: m![1] || 'blob' });
+      }
+    });
   });
 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Compares the templates synthesized by the TypeScript, Python and Java consumer apps
+ * Compares the templates synthesized by the TypeScript, Python, Java and Go consumer apps
  * (test/consumers/out/<language>/ConsumerStack.template.json). They must be identical:
- * same construct ids, same props, same aws-cdk-lib version (2.257.0) in all three.
+ * same construct ids, same props, same aws-cdk-lib version (2.257.0) in all four.
  *
  * Normalisation: only `Metadata.aws:cdk:path`/`aws:asset:*` entries and the CDKMetadata
  * resource are ignored (they would differ only if path metadata or version reporting were on).
@@ -13,7 +13,7 @@ const fs = require('fs');
 const path = require('path');
 
 const outdir = process.argv[2] || path.join(__dirname, 'out');
-const languages = ['typescript', 'python', 'java'];
+const languages = ['typescript', 'python', 'java', 'go'];
 
 function normalise(template) {
   const t = JSON.parse(JSON.stringify(template));
@@ -68,4 +68,4 @@ if (!failed) {
 }
 if (failed) process.exit(1);
 const n = Object.keys(templates.typescript.Resources).length;
-console.log(`compare: typescript, python and java templates are identical (${n} resources)`);
+console.log(`compare: ${languages.join(', ')} templates are identical (${n} resources)`);
