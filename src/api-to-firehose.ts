@@ -188,7 +188,7 @@ export interface ApiToFirehoseProps {
 
   /**
    * The JSON envelope written around each event.
-   * @default RecordEnvelope.DEFAULT (apiKeyId, requestId, receivedAt, index for batches, body)
+   * @default RecordEnvelope.DEFAULT (apiKeyId, requestId, receivedAt, eventId, index for batches, body)
    */
   readonly envelope?: RecordEnvelope;
 
@@ -641,7 +641,7 @@ export class ApiToFirehose extends Construct {
       throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
     }
     const f = envelope.fields.find((x) => x.name === field)!;
-    if (f.source === EnvelopeFieldSource.BATCH_INDEX || f.source === EnvelopeFieldSource.RECEIVED_AT || f.source === EnvelopeFieldSource.REQUEST_ID) {
+    if ([EnvelopeFieldSource.BATCH_INDEX, EnvelopeFieldSource.RECEIVED_AT, EnvelopeFieldSource.REQUEST_ID, EnvelopeFieldSource.EVENT_ID].includes(f.source)) {
       throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
     }
     if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
