@@ -717,7 +717,7 @@ export class ApiToFirehose extends Construct {
         },
         requestTemplates,
         integrationResponses: responses.map((r) => {
-          const headers = { ...r.headers, ...(cors ? { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'` } : {}) };
+          const headers = { ...r.headers, ...(cors ? corsResponseHeaders(cors) : {}) };
           return {
             selectionPattern: r.selectionPattern,
             statusCode: r.statusCode,
@@ -735,7 +735,7 @@ export class ApiToFirehose extends Construct {
     return METHOD_STATUS_CODES.map((statusCode) => {
       const params: Record<string, boolean> = {};
       if (statusCode === '503') params['method.response.header.Retry-After'] = true;
-      if (cors) params['method.response.header.Access-Control-Allow-Origin'] = true;
+      if (cors) Object.keys(corsResponseHeaders(cors)).forEach((h) => params[`method.response.header.${h}`] = true);
       return {
         statusCode,
         responseModels: { 'application/json': statusCode === '200' ? apigw.Model.EMPTY_MODEL : errorModel },
@@ -794,6 +794,14 @@ function checkCors(cors: CorsSettings): void {
   for (const h of cors.allowHeaders ?? []) {
     if (!HEADER.test(h)) throw new Error(`cors.allowHeaders entries must be header names, got '${h}'.`);
   }
+}
+
+/**
+ * CORS headers of every method response. A cross-origin script can read only CORS-safelisted response headers,
+ * so Retry-After (on 5xx) is exposed for clients that honour it (cdk-api-to-firehose-client does).
+ */
+function corsResponseHeaders(cors: CorsSettings): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'`, 'Access-Control-Expose-Headers': "'Retry-After'" };
 }
 
 function addPreflight(resource: apigw.IResource, cors: CorsSettings): void {

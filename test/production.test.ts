@@ -101,6 +101,14 @@ describe('browser clients', () => {
     for (const m of methods.filter((x) => x.Properties.HttpMethod === 'POST')) {
       for (const r of m.Properties.Integration.IntegrationResponses) {
         expect(r.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe("'https://app.example.com'");
+        // Scripts on another origin read only safelisted headers: Retry-After must be exposed to be honoured.
+        expect(r.ResponseParameters['method.response.header.Access-Control-Expose-Headers']).toBe("'Retry-After'");
+      }
+      for (const mr of m.Properties.MethodResponses) {
+        expect(mr.ResponseParameters).toMatchObject({
+          'method.response.header.Access-Control-Allow-Origin': true,
+          'method.response.header.Access-Control-Expose-Headers': true,
+        });
       }
     }
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
