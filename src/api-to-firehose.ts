@@ -641,7 +641,8 @@ export class ApiToFirehose extends Construct {
       throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
     }
     const f = envelope.fields.find((x) => x.name === field)!;
-    if ([EnvelopeFieldSource.BATCH_INDEX, EnvelopeFieldSource.RECEIVED_AT, EnvelopeFieldSource.REQUEST_ID, EnvelopeFieldSource.EVENT_ID].includes(f.source)) {
+    const perEvent = [EnvelopeFieldSource.BATCH_INDEX, EnvelopeFieldSource.RECEIVED_AT, EnvelopeFieldSource.REQUEST_ID, EnvelopeFieldSource.EVENT_ID];
+    if (perEvent.includes(f.source)) {
       throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
     }
     if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {

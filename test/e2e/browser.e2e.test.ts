@@ -118,8 +118,8 @@ function RECORD_SENDS(): void {
   g.fetch = (url: string, init: any = {}) => {
     const body = typeof init.body === 'string' ? init.body : '';
     const headers = Object.fromEntries(new g.Headers(init.headers ?? {}).entries());
-    log({ how: 'fetch', url: String(url), keepalive: init.keepalive === true, headers, contentType: headers['content-type'] ?? null,
-      bytes: new g.TextEncoder().encode(body).length, ids: ids(body) });
+    const contentType = headers['content-type'] ?? null;
+    log({ how: 'fetch', url: String(url), keepalive: init.keepalive === true, headers, contentType, bytes: new g.TextEncoder().encode(body).length, ids: ids(body) });
     return realFetch(url, init);
   };
   const realBeacon = g.navigator.sendBeacon.bind(g.navigator);
