@@ -205,7 +205,9 @@ export interface ApiToFirehoseProps {
   readonly batch?: BatchOptions;
 
   /**
-   * How `text/plain` requests are handled. `navigator.sendBeacon` sends strings as `text/plain`.
+   * How `text/plain` requests are handled. `navigator.sendBeacon` sends `text/plain` and no custom header, so a
+   * beacon reaches only a method with `apiKeyRequired: false`; use `TextPlainMode.AS_JSON` there (the client's
+   * `beacon` mode sends a Blob of type `text/plain`; a string is sent as `text/plain;charset=UTF-8`).
    * @default TextPlainMode.REJECT (415)
    */
   readonly textPlain?: TextPlainMode;
@@ -213,7 +215,8 @@ export interface ApiToFirehoseProps {
   // ------------------------------------------------------------- production
 
   /**
-   * CORS for browser clients: a preflight on each resource and the allowed origin on every response.
+   * CORS for browser clients: a preflight on each resource, the allowed origin on every method and gateway
+   * response, and `Retry-After` exposed to scripts on method responses.
    * @default - no CORS
    */
   readonly cors?: CorsSettings;
@@ -284,7 +287,8 @@ export interface CorsSettings {
   /** The allowed origin: one origin such as 'https://app.example.com', or '*'. */
   readonly allowOrigin: string;
   /**
-   * Request headers browsers may send.
+   * Request headers browsers may send. The default covers cdk-api-to-firehose-client (`Content-Type`, `X-Api-Key`);
+   * add any header you pass in its `headers` option.
    * @default ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id']
    */
   readonly allowHeaders?: string[];

@@ -235,7 +235,7 @@ describe('CORS as the browser needs it', () => {
 
 describe('the client in a page that goes away', () => {
   async function trackThenLeave(how: 'navigate' | 'close', n: number, options: Record<string, unknown>, url: string):
-  Promise<{ ids: string[]; marker: string; posts: Sent[] }> {
+  Promise<{ ids: string[]; marker: string; posts: Sent[]; context: BrowserContext }> {
     const { context, page } = await openPage();
     const marker = randomUUID();
     const ids = await page.evaluate(({ url: u, key, marker: m, n: count, options: o }) => {
@@ -252,14 +252,18 @@ describe('the client in a page that goes away', () => {
       await page.close({ runBeforeUnload: true });
     }
     const posts = (await sendsOf(context)).filter((p) => p.url.startsWith(ex.baseUrl));
-    // Keepalive requests outlive the page; give them time before the context (and its network) goes.
-    await new Promise((r) => setTimeout(r, 2000));
-    await context.close().catch(() => undefined);
-    return { ids, marker, posts };
+    // Keepalive requests outlive the page, not the context: the caller closes it once the events are stored.
+    return { ids, marker, posts, context };
   }
+  let open: BrowserContext | undefined;
+  afterEach(async () => {
+    await open?.close().catch(() => undefined);
+    open = undefined;
+  });
 
   test('navigating away: fetch keepalive with x-api-key, chunks <= 64 KiB; every event stored exactly once by eventId', async () => {
-    const { ids, marker, posts } = await trackThenLeave('navigate', 300, {}, ex.baseUrl);
+    const { ids, marker, posts, context } = await trackThenLeave('navigate', 300, {}, ex.baseUrl);
+    open = context;
     expect(posts.length).toBeGreaterThanOrEqual(2);
     for (const r of posts) {
       expect(r).toMatchObject({ how: 'fetch', url: `${ex.baseUrl}batch`, keepalive: true, contentType: 'application/json' });
@@ -275,7 +279,8 @@ describe('the client in a page that goes away', () => {
   });
 
   test('closing the page: the queue is sent on pagehide; every event stored exactly once', async () => {
-    const { ids, marker, posts } = await trackThenLeave('close', 200, {}, ex.baseUrl);
+    const { ids, marker, posts, context } = await trackThenLeave('close', 200, {}, ex.baseUrl);
+    open = context;
     expect(posts.length).toBeGreaterThanOrEqual(1);
     expect(posts.every((r) => r.keepalive && r.how === 'fetch')).toBe(true);
     expect([...posts.flatMap((r) => r.ids)].sort()).toEqual([...ids].sort());
@@ -285,7 +290,8 @@ describe('the client in a page that goes away', () => {
   });
 
   test('beacon mode (sendBeacon, text/plain, no key) to the keyless text/plain AS_JSON instance: stored exactly once', async () => {
-    const { ids, marker, posts } = await trackThenLeave('navigate', 200, { beacon: true, apiKey: undefined }, `${ex.baseUrl}beacon`);
+    const { ids, marker, posts, context } = await trackThenLeave('navigate', 200, { beacon: true, apiKey: undefined }, `${ex.baseUrl}beacon`);
+    open = context;
     expect(posts.length).toBeGreaterThanOrEqual(1);
     for (const r of posts) expect(r).toMatchObject({ how: 'beacon', url: `${ex.baseUrl}beacon/batch`, contentType: 'text/plain' });
     expect(posts.reduce((n, r) => n + r.bytes, 0)).toBeLessThanOrEqual(64 * 1024);
