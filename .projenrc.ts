@@ -46,6 +46,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-api-gateway@^3',
+    // Drives Debian's /usr/bin/chromium in test/e2e/browser.e2e.test.ts (no browser download).
+    'playwright-core@^1',
   ],
 
   // The dev/test tsconfig lives at the root (tsconfig.dev.json) and covers everything that is not shipped.

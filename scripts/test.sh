@@ -28,7 +28,10 @@ step "Client package: install, build, tests, bundle size"
 step "GitHub workflows: actionlint (build, release, upgrade-main, pull-request-lint)"
 bash scripts/actionlint.sh
 
-step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
+step "Headless Chromium for the browser end-to-end test (Debian package; no-op when installed)"
+bash scripts/local/chromium.sh
+
+step "End-to-end on LocalStack (deploy the example stack, POST, read S3; the client from Node and in Chromium)"
 scripts/local/localstack.sh install
 scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 

@@ -174,7 +174,7 @@ export interface ApiToFirehoseProps {
 
   /**
    * The JSON envelope written around each event.
-   * @default RecordEnvelope.DEFAULT (apiKeyId, requestId, receivedAt, index for batches, body)
+   * @default RecordEnvelope.DEFAULT (apiKeyId, requestId, receivedAt, eventId, index for batches, body)
    */
   readonly envelope?: RecordEnvelope;
 
@@ -191,7 +191,9 @@ export interface ApiToFirehoseProps {
   readonly batch?: BatchOptions;
 
   /**
-   * How `text/plain` requests are handled. `navigator.sendBeacon` sends strings as `text/plain`.
+   * How `text/plain` requests are handled. `navigator.sendBeacon` sends `text/plain` and no custom header, so a
+   * beacon reaches only a method with `apiKeyRequired: false`; use `TextPlainMode.AS_JSON` there (the client's
+   * `beacon` mode sends a Blob of type `text/plain`; a string is sent as `text/plain;charset=UTF-8`).
    * @default TextPlainMode.REJECT (415)
    */
   readonly textPlain?: TextPlainMode;
@@ -199,7 +201,8 @@ export interface ApiToFirehoseProps {
   // ------------------------------------------------------------- production
 
   /**
-   * CORS for browser clients: a preflight on each resource and the allowed origin on every response.
+   * CORS for browser clients: a preflight on each resource, the allowed origin on every method and gateway
+   * response, and `Retry-After` exposed to scripts on method responses.
    * @default - no CORS
    */
   readonly cors?: CorsSettings;

@@ -35,7 +35,8 @@ export function checkPartitioning(field: string, envelope: RecordEnvelope, inter
     throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
   }
   const f = envelope.fields.find((x) => x.name === field)!;
-  if (f.source === EnvelopeFieldSource.BATCH_INDEX || f.source === EnvelopeFieldSource.RECEIVED_AT || f.source === EnvelopeFieldSource.REQUEST_ID) {
+  const perEvent = [EnvelopeFieldSource.BATCH_INDEX, EnvelopeFieldSource.RECEIVED_AT, EnvelopeFieldSource.REQUEST_ID, EnvelopeFieldSource.EVENT_ID];
+  if (perEvent.includes(f.source)) {
     throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
   }
   if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {

@@ -1,4 +1,4 @@
-import { checkFieldName, checkHeaderName, checkQueryParameterName, checkUniqueFieldNames } from './validation';
+import { checkEventPropertyName, checkFieldName, checkHeaderName, checkQueryParameterName, checkUniqueFieldNames } from './validation';
 
 /**
  * Where the value of an envelope field comes from.
@@ -26,6 +26,11 @@ export enum EnvelopeFieldSource {
   CONSTANT = 'CONSTANT',
   /** The event's 0-based position in a batch request (batch records only). */
   BATCH_INDEX = 'BATCH_INDEX',
+  /**
+   * The event's own id: a top-level string property of the event (e.g. `eventId`, set by the client at
+   * `track()`), copied when it is 1-128 characters of `[A-Za-z0-9._:-]`, else `null`.
+   */
+  EVENT_ID = 'EVENT_ID',
 }
 
 /**
@@ -96,9 +101,28 @@ export class EnvelopeField {
   }
 
   /**
+   * The event's own id, copied from a top-level string property of the event, e.g. the UUID that
+   * cdk-api-to-firehose-client adds to every event as `eventId`. With it, a retried request (a timeout makes
+   * at-least-once delivery unavoidable) leaves duplicates that a query removes: `SELECT DISTINCT` by the id.
+   *
+   * The value is written as a JSON string only when the property is a string of 1-128 characters from
+   * `[A-Za-z0-9._:-]` (a UUID, a ULID, `tenant:123`); anything else (missing, a number, an object, too long,
+   * other characters) is written as `null`. The event is stored either way, its body untouched. A `text/plain`
+   * body stored as a string (`TextPlainMode.AS_STRING`) has no properties: its id is always `null`.
+   * @param name the JSON field name (default 'eventId')
+   * @param eventProperty the top-level event property to read, an identifier (default 'eventId')
+   * @default name 'eventId', eventProperty 'eventId'
+   */
+  public static eventId(name?: string, eventProperty?: string): EnvelopeField {
+    const property = eventProperty ?? 'eventId';
+    checkEventPropertyName(property);
+    return new EnvelopeField(EnvelopeFieldSource.EVENT_ID, name ?? 'eventId', property);
+  }
+
+  /**
    * @param source where the value comes from
    * @param name the JSON field name
-   * @param argument the header or parameter name, or the constant value
+   * @param argument the header, parameter or event property name, or the constant value
    */
   private constructor(
     public readonly source: EnvelopeFieldSource,
@@ -125,11 +149,12 @@ export interface EnvelopeOptions {
  * S3 object, decompressed, is valid JSON Lines.
  */
 export class RecordEnvelope {
-  /** The default envelope: `{"apiKeyId", "requestId", "receivedAt", "index" (batch only), "body"}`. */
+  /** The default envelope: `{"apiKeyId", "requestId", "receivedAt", "eventId", "index" (batch only), "body"}`. */
   public static readonly DEFAULT = RecordEnvelope.withFields([
     EnvelopeField.apiKeyId(),
     EnvelopeField.requestId(),
     EnvelopeField.receivedAt(),
+    EnvelopeField.eventId(),
     EnvelopeField.batchIndex(),
   ]);
 
@@ -247,8 +272,25 @@ function vtlHeaderStringOrNull(target: string, headerName: string): string {
   ].join('\n');
 }
 
+/** Event ids the templates copy: 1-128 characters that are inert in JSON and VTL, so they need no escaping. */
+export const EVENT_ID_PATTERN = '[A-Za-z0-9._:-]{1,128}';
+
+/**
+ * VTL that sets `target` to the event id as a JSON string, or `null`. `ref` is the id as a VTL reference
+ * (no `$`): the event's property itself, read from the parsed body, so its type is the JSON type. Only a
+ * string has `matches` (Velocity: a missing method is null; LocalStack's engine: None), so a number,
+ * boolean, object, list, null or missing property is null, and a string is copied only when it matches
+ * EVENT_ID_PATTERN in full. Such a string needs no JSON escaping, and interpolated values are never
+ * re-evaluated. The reference is read twice rather than `#set` first: a null `#set` keeps the previous
+ * event's value in a loop.
+ */
+function vtlEventId(target: string, ref: string, guard?: string): string {
+  const test = `$${ref}.matches('${EVENT_ID_PATTERN}')`;
+  return `#if(${guard ? `${guard} && ` : ''}${test})#set(${target} = "\${q}\${${ref}}\${q}")#else#set(${target} = 'null')#end`;
+}
+
 /** VTL that sets `$f<i>` to the JSON value of one field. */
-function vtlField(field: EnvelopeField, index: number, scope: 'single' | 'batch'): string {
+function vtlField(field: EnvelopeField, index: number, scope: 'single' | 'batch', format: BodyFormat): string {
   const v = `$f${index}`;
   switch (field.source) {
     case EnvelopeFieldSource.API_KEY_ID:
@@ -277,7 +319,20 @@ function vtlField(field: EnvelopeField, index: number, scope: 'single' | 'batch'
       return `#set(${v} = '${jsonStringLiteral(field.argument ?? '')}')`;
     case EnvelopeFieldSource.BATCH_INDEX:
       return scope === 'batch' ? `#set(${v} = $foreach.index)` : '';
+    case EnvelopeFieldSource.EVENT_ID:
+      // A text body stored as a string has no properties (and $input.path would fail on text that is not JSON).
+      if (format === BodyFormat.TEXT) return `#set(${v} = 'null')`;
+      // Batch: the loop variable (one event of the parsed body). Single: the body's property, read only when the
+      // body is an object (a JSONPath into a JSON null fails the render on Velocity 1.7's JSONPath).
+      return scope === 'batch'
+        ? vtlEventId(v, `event.${field.argument}`)
+        : vtlEventId(v, `input.path('$.${field.argument}')`, '$raw.matches("(?s)[\\x00-\\x20]*\\{.*")');
   }
+}
+
+/** Fields whose value differs per event of a batch: set inside the loop. */
+function isPerEvent(field: EnvelopeField): boolean {
+  return field.source === EnvelopeFieldSource.BATCH_INDEX || field.source === EnvelopeFieldSource.EVENT_ID;
 }
 
 function isWritten(field: EnvelopeField, scope: 'single' | 'batch'): boolean {
@@ -322,12 +377,12 @@ function vtlRecord(envelope: RecordEnvelope, scope: 'single' | 'batch'): string 
   return `#set($rec = "${text.replace(/"/g, '${q}')}\${nl}")`;
 }
 
-function vtlFields(envelope: RecordEnvelope, scope: 'single' | 'batch', perEvent: boolean): string {
+function vtlFields(envelope: RecordEnvelope, scope: 'single' | 'batch', perEvent: boolean, format = BodyFormat.JSON): string {
   if (envelope.raw) return '';
   return envelope.fields
     .map((f, i) => ({ f, i }))
-    .filter(({ f }) => (f.source === EnvelopeFieldSource.BATCH_INDEX) === perEvent)
-    .map(({ f, i }) => vtlField(f, i, scope))
+    .filter(({ f }) => scope === 'single' ? !perEvent : isPerEvent(f) === perEvent)
+    .map(({ f, i }) => vtlField(f, i, scope, format))
     .filter((s) => s !== '')
     .join('\n');
 }
@@ -387,7 +442,7 @@ export function putRecordTemplate(opts: RequestTemplateOptions): string {
     `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
     vtlReject(RejectReason.TOO_LARGE),
     '#else',
-    vtlFields(opts.envelope, 'single', false),
+    vtlFields(opts.envelope, 'single', false, format),
     vtlBody(format, "'$'"),
     vtlRecord(opts.envelope, 'single'),
     `{"DeliveryStreamName":"${opts.streamName}","Record":{"Data":"$util.base64Encode($rec)"}}`,

@@ -24,7 +24,8 @@ export interface CorsSettings {
   /** The allowed origin: one origin such as 'https://app.example.com', or '*'. */
   readonly allowOrigin: string;
   /**
-   * Request headers browsers may send.
+   * Request headers browsers may send. The default covers cdk-api-to-firehose-client (`Content-Type`, `X-Api-Key`);
+   * add any header you pass in its `headers` option.
    * @default ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id']
    */
   readonly allowHeaders?: string[];
@@ -201,7 +202,7 @@ function integration(role: iam.IRole, action: string, requestTemplates: Record<s
       },
       requestTemplates,
       integrationResponses: responses.map((r) => {
-        const headers = { ...r.headers, ...(cors ? { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'` } : {}) };
+        const headers = { ...r.headers, ...(cors ? corsResponseHeaders(cors) : {}) };
         return {
           selectionPattern: r.selectionPattern,
           statusCode: r.statusCode,
@@ -219,13 +220,21 @@ function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings): apigw.M
   return METHOD_STATUS_CODES.map((statusCode) => {
     const params: Record<string, boolean> = {};
     if (statusCode === '503') params['method.response.header.Retry-After'] = true;
-    if (cors) params['method.response.header.Access-Control-Allow-Origin'] = true;
+    if (cors) Object.keys(corsResponseHeaders(cors)).forEach((h) => params[`method.response.header.${h}`] = true);
     return {
       statusCode,
       responseModels: { 'application/json': statusCode === '200' ? apigw.Model.EMPTY_MODEL : errorModel },
       responseParameters: Object.keys(params).length > 0 ? params : undefined,
     };
   });
+}
+
+/**
+ * CORS headers of every method response. A cross-origin script can read only CORS-safelisted response headers,
+ * so Retry-After (on 5xx) is exposed for clients that honour it (cdk-api-to-firehose-client does).
+ */
+function corsResponseHeaders(cors: CorsSettings): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'`, 'Access-Control-Expose-Headers': "'Retry-After'" };
 }
 
 function addPreflight(resource: apigw.IResource, cors: CorsSettings): void {

@@ -101,6 +101,15 @@ export function checkFieldName(name: string): void {
   }
 }
 
+/** Event property names an envelope field reads: an identifier, and not one Velocity resolves to a Java getter on a map. */
+const EVENT_PROPERTY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+export function checkEventPropertyName(name: string): void {
+  if (!EVENT_PROPERTY.test(name) || name.toLowerCase() === 'class') {
+    throw new Error(`event property name must match ${EVENT_PROPERTY.source} and not be 'class', got '${name}'.`);
+  }
+}
+
 export function checkHeaderName(name: string): void {
   if (!HEADER_NAME.test(name)) {
     throw new Error(`header name must match ${HEADER_NAME.source}, got '${name}'.`);

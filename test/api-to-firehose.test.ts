@@ -128,7 +128,7 @@ describe('zero props', () => {
     const text = requestTemplateText(single);
     expect(text).toContain('context.identity.apiKeyId');
     expect(text).not.toMatch(/context\.identity\.apiKey[^I]/);
-    expect(text).toContain('${q}apiKeyId${q}:${f0},${q}requestId${q}:${f1},${q}receivedAt${q}:${f2},${q}body${q}:${body}}${nl}');
+    expect(text).toContain('${q}apiKeyId${q}:${f0},${q}requestId${q}:${f1},${q}receivedAt${q}:${f2},${q}eventId${q}:${f3},${q}body${q}:${body}}${nl}');
     expect(text).toContain("$input.json('$')");
     expect(text).not.toContain('$input.body)');
   });

@@ -12,13 +12,15 @@ import {
 } from '../src/envelope';
 
 describe('EnvelopeField and RecordEnvelope', () => {
-  test('defaults: apiKeyId, requestId, receivedAt, index', () => {
+  test('defaults: apiKeyId, requestId, receivedAt, eventId, index', () => {
     expect(RecordEnvelope.DEFAULT.fields.map((f) => [f.source, f.name])).toEqual([
       [EnvelopeFieldSource.API_KEY_ID, 'apiKeyId'],
       [EnvelopeFieldSource.REQUEST_ID, 'requestId'],
       [EnvelopeFieldSource.RECEIVED_AT, 'receivedAt'],
+      [EnvelopeFieldSource.EVENT_ID, 'eventId'],
       [EnvelopeFieldSource.BATCH_INDEX, 'index'],
     ]);
+    expect(RecordEnvelope.DEFAULT.fields[3].argument).toBe('eventId');
     expect(RecordEnvelope.DEFAULT.bodyField).toBe('body');
     expect(RecordEnvelope.RAW.raw).toBe(true);
   });
@@ -31,6 +33,34 @@ describe('EnvelopeField and RecordEnvelope', () => {
     expect(() => RecordEnvelope.withFields([EnvelopeField.constant('body', 'x')])).toThrow(
       "envelope field 'body' collides with the body field 'body'.");
     expect(() => RecordEnvelope.withFields([], { bodyField: '1x' })).toThrow(/envelope field name must match/);
+  });
+});
+
+describe('EnvelopeField.eventId', () => {
+  test('reads a named event property into a named field', () => {
+    const f = EnvelopeField.eventId('id', 'messageId');
+    expect([f.source, f.name, f.argument]).toEqual([EnvelopeFieldSource.EVENT_ID, 'id', 'messageId']);
+  });
+  test.each(['event-id', '1id', 'a.b', "a')", '$x', '', 'class', 'Class', 'x'.repeat(65)])('event property %p is refused', (p) => {
+    expect(() => EnvelopeField.eventId(undefined, p)).toThrow(
+      `event property name must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$ and not be 'class', got '${p}'.`);
+  });
+  const opts = { streamName: 's', envelope: RecordEnvelope.withFields([EnvelopeField.eventId('id', 'messageId')]) };
+  test('single: the body\'s property, only for an object body, pattern-checked, never #set from a nullable', () => {
+    expect(putRecordTemplate(opts)).toContain('#if($raw.matches("(?s)[\\x00-\\x20]*\\{.*") && $input.path(\'$.messageId\').matches(\'[A-Za-z0-9._:-]{1,128}\'))' +
+      '#set($f0 = "${q}${input.path(\'$.messageId\')}${q}")#else#set($f0 = \'null\')#end');
+  });
+  test('batch: the loop variable, inside the loop (both modes)', () => {
+    for (const t of [packedBatchTemplate({ ...opts, recordsProperty: 'records' }), putRecordBatchTemplate({ ...opts, recordsProperty: 'records' })]) {
+      expect(t).toContain('#foreach($event in $events)\n#if($event.messageId.matches(\'[A-Za-z0-9._:-]{1,128}\'))' +
+        '#set($f0 = "${q}${event.messageId}${q}")#else#set($f0 = \'null\')#end');
+      expect(t).not.toContain('$input.path(\'$.messageId\')');
+    }
+  });
+  test('text body (AS_STRING): always null, the body is never parsed', () => {
+    const t = putRecordTemplate({ ...opts, bodyFormat: BodyFormat.TEXT });
+    expect(t).toContain("#set($f0 = 'null')");
+    expect(t).not.toContain('$input.path');
   });
 });
 
@@ -139,7 +169,7 @@ describe('request templates', () => {
     const t = putRecordBatchTemplate(batchOpts);
     expect(t).toContain("#set($events = $input.path('$.records'))");
     expect(t).toContain('#foreach($event in $events)');
-    expect(t).toContain('#set($f3 = $foreach.index)');
+    expect(t).toContain('#set($f4 = $foreach.index)');
     expect(t).toContain('#set($body = $input.json("$.records[$foreach.index]")');
     expect(t).toContain('{"Data":"$util.base64Encode($rec)"}#if($foreach.hasNext),#end');
     expect(t).toContain('"Records":[');

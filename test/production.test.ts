@@ -101,6 +101,14 @@ describe('browser clients', () => {
     for (const m of methods.filter((x) => x.Properties.HttpMethod === 'POST')) {
       for (const r of m.Properties.Integration.IntegrationResponses) {
         expect(r.ResponseParameters['method.response.header.Access-Control-Allow-Origin']).toBe("'https://app.example.com'");
+        // Scripts on another origin read only safelisted headers: Retry-After must be exposed to be honoured.
+        expect(r.ResponseParameters['method.response.header.Access-Control-Expose-Headers']).toBe("'Retry-After'");
+      }
+      for (const mr of m.Properties.MethodResponses) {
+        expect(mr.ResponseParameters).toMatchObject({
+          'method.response.header.Access-Control-Allow-Origin': true,
+          'method.response.header.Access-Control-Expose-Headers': true,
+        });
       }
     }
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
@@ -159,9 +167,10 @@ describe('tenants and partitioning', () => {
     expect(s.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors.map((p: any) => p.Type)).toEqual(['MetadataExtraction']);
   });
   test.each<[string, ApiToFirehoseProps, string]>([
-    ['unknown field', { partitionByField: 'tenant' }, "partitionByField 'tenant' must name an envelope field (apiKeyId, requestId, receivedAt, index)."],
+    ['unknown field', { partitionByField: 'tenant' }, "partitionByField 'tenant' must name an envelope field (apiKeyId, requestId, receivedAt, eventId, index)."],
     ['raw', { partitionByField: 'x', envelope: RecordEnvelope.RAW }, "partitionByField 'x' must name an envelope field (the envelope is raw)."],
     ['request id', { partitionByField: 'requestId' }, "partitionByField 'requestId' would create a prefix per request_id: partition by a key, tenant or constant field."],
+    ['event id', { partitionByField: 'eventId' }, "partitionByField 'eventId' would create a prefix per event_id: partition by a key, tenant or constant field."],
     ['small buffer', { partitionByField: 'apiKeyId', bufferingSize: Size.mebibytes(10) }, 'bufferingSize must be at least 64 MiB with partitionByField, got 10 MiB.'],
     ['short interval', { partitionByField: 'apiKeyId', bufferingInterval: Duration.seconds(10) }, 'bufferingInterval must be at least 60 seconds with partitionByField, got 10 seconds.'],
     ['prefix without key', { partitionByField: 'apiKeyId', dataOutputPrefix: 'e/!{timestamp:yyyy}/' },

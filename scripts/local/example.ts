@@ -12,7 +12,14 @@ export interface DeployedExample {
   readonly perEventApiKey: string;
   readonly eventsBucket: string;
   readonly rawBucket: string;
+  readonly beaconBucket: string;
   readonly apiKeyId: string;
+}
+
+/** Options of `deployExample`. */
+export interface DeployExampleOptions {
+  /** The web origin the stack's CORS allows (e.g. a local test page's `http://127.0.0.1:PORT`). */
+  readonly corsOrigin?: string;
 }
 
 /**
@@ -20,12 +27,14 @@ export interface DeployedExample {
  * and reads what a client needs: URLs, the API keys' values, bucket names.
  * `namePrefix` makes the delivery stream names unique (LocalStack fails a stack whose stream name exists).
  */
-export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint = DEFAULT_ENDPOINT, quiet = false): Promise<DeployedExample> {
+export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint = DEFAULT_ENDPOINT, quiet = false,
+  options: DeployExampleOptions = {}): Promise<DeployedExample> {
   const app = new App();
   const suffix = Date.now().toString(36);
   const stack = new ExampleStack(app, stackName, {
     synthesizer: new BootstraplessSynthesizer(),
     namePrefix: `${stackName}-${suffix}`,
+    corsOrigin: options.corsOrigin,
   });
   const template = synthStack(stack);
   const outputs = await deployToLocalStack({ stackName, template, endpoint, quiet });
@@ -37,6 +46,7 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     perEventApiKey: await apiKeyValue(outputs.PerEventApiKeyId, endpoint),
     eventsBucket: outputs.EventsBucketName,
     rawBucket: outputs.RawBucketName,
+    beaconBucket: outputs.BeaconBucketName,
     apiKeyId: outputs.ApiKeyId,
   };
 }

@@ -66,15 +66,16 @@ async function waitForMarker(bucket: string, marker: string, count: number, get 
 describe('single events', () => {
   test('a keyed POST answers 200 and the record lands in S3 with the true envelope', async () => {
     const marker = randomUUID();
-    const event = { marker, type: 'click', nested: { a: [1, 2, { b: null }] }, text: 'quotes " \\ \' and ünïcødé 😀' };
+    const event = { marker, eventId: `e2e:${marker}`, type: 'click', nested: { a: [1, 2, { b: null }] }, text: 'quotes " \\ \' and ünïcødé 😀' };
     const res = await post('?source=e2e', event, { 'user-agent': 'e2e-agent/1.0', 'x-tenant-id': 'acme', 'x-amzn-trace-id': 'Root=1-abc' });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ recordId: expect.any(String), requestId: expect.any(String) });
     const [line, ...more] = await waitForMarker(ex.eventsBucket, marker, 1);
     expect(more).toHaveLength(0);
-    expect(Object.keys(line)).toEqual(['apiKeyId', 'requestId', 'receivedAt', 'userAgent', 'traceId', 'tenant', 'source', 'pipeline', 'body']);
+    expect(Object.keys(line)).toEqual(['apiKeyId', 'requestId', 'receivedAt', 'eventId', 'userAgent', 'traceId', 'tenant', 'source', 'pipeline', 'body']);
     expect(line).toMatchObject({
       apiKeyId: ex.apiKeyId,
+      eventId: `e2e:${marker}`,
       requestId: res.json.requestId,
       userAgent: 'e2e-agent/1.0',
       traceId: 'Root=1-abc',
@@ -86,6 +87,20 @@ describe('single events', () => {
     expect(line.receivedAt).toBeGreaterThanOrEqual(started - 60_000);
     expect(line.receivedAt).toBeLessThanOrEqual(Date.now() + 60_000);
     expect(JSON.stringify(line)).not.toContain(ex.apiKey);
+  });
+
+  test.each<[string, unknown, string | null]>([
+    ['a number', 12345, null],
+    ['an object', { id: 'x' }, null],
+    ['129 characters', 'a'.repeat(129), null],
+    ['128 characters', 'a'.repeat(128), 'a'.repeat(128)],
+    ['a VTL-looking string', '$context.requestId', null],
+  ])('event id %s: the envelope holds the id only when it is a safe string; the event is untouched', async (_name, eventId, expected) => {
+    const marker = randomUUID();
+    expect((await post('', { marker, eventId })).status).toBe(200);
+    const [line] = await waitForMarker(ex.eventsBucket, marker, 1);
+    expect(line.eventId).toEqual(expected);
+    expect(line.body).toEqual({ marker, eventId });
   });
 
   test.each<[string, string | null]>([
@@ -156,7 +171,9 @@ describe('single events', () => {
       expect([hostile[i], ...(PY_BLANK.test(hostile[i]) ? ['{}'] : [])]).toContain(line.source);
       expect(line.tenant).toBe(hostile[i].replace(/[^\x20-\x7e]/g, '?'));
       expect(line.pipeline).toBe('example');
-      expect(Object.keys(line)).toHaveLength(9);
+      // The hostile bodies carry no eventId property: null (LocalStack's engine runs the same pattern check).
+      expect(line.eventId).toBeNull();
+      expect(Object.keys(line)).toHaveLength(10);
       expect(JSON.stringify(line)).not.toContain(ex.apiKey);
     }
   });
@@ -165,12 +182,17 @@ describe('single events', () => {
 describe('batches', () => {
   test('packed batch: 200, every event is its own line with its index, in one object', async () => {
     const marker = randomUUID();
-    const records = Array.from({ length: 25 }, (_, n) => ({ marker, n, text: `event ${n} "q" \\` }));
+    // Event ids of every kind, read by LocalStack's VTL engine from the loop variable: only a safe string is copied.
+    const ids = (n: number): [unknown, string | null] => [
+      [`id-${n}.ok:1`, `id-${n}.ok:1`], [n, null], [true, null], [{ x: n }, null], [`bad id ${n}`, null], ['x'.repeat(129), null], ['$q#set', null],
+    ][n % 7] as [unknown, string | null];
+    const records = Array.from({ length: 25 }, (_, n) => ({ marker, n, text: `event ${n} "q" \\`, eventId: ids(n)[0] }));
     const res = await post('batch', { records });
     expect(res.status).toBe(200);
     const lines = await waitForMarker(ex.eventsBucket, marker, records.length);
     expect(lines.map((l) => l.index)).toEqual(records.map((_, n) => n));
     expect(lines.map((l) => l.body)).toEqual(records);
+    expect(lines.map((l) => l.eventId)).toEqual(records.map((_, n) => ids(n)[1]));
     expect(new Set(lines.map((l) => l.requestId)).size).toBe(1);
   });
 

@@ -58,6 +58,7 @@ export const ENVELOPES: readonly EnvelopeConfig[] = [
       EnvelopeField.header('X-Tenant-Id', 'tenant'),
       EnvelopeField.queryParameter('source', 'source'),
       EnvelopeField.constant('nasty', NASTY_CONSTANT),
+      EnvelopeField.eventId(),
       EnvelopeField.batchIndex(),
     ]),
   },
@@ -68,6 +69,8 @@ export const ENVELOPES: readonly EnvelopeConfig[] = [
       EnvelopeField.apiKeyId('key'),
       EnvelopeField.constant('origin', 'web'),
       EnvelopeField.userAgent('ua'),
+      // The id from another property, under another name.
+      EnvelopeField.eventId('id', 'messageId'),
     ], { bodyField: 'event' }),
   },
   { name: 'RAW', envelope: RecordEnvelope.RAW },
@@ -221,8 +224,18 @@ function get(obj: unknown, path: string[]): unknown {
 
 const stringOrNull = (v: unknown): string | null => (v === undefined || v === null || String(v) === '' ? null : String(v));
 
-/** The value an envelope field must have: always from $context, the real header / query value, or synth time. */
-export function expectedFieldValue(field: EnvelopeField, req: HttpRequest, index: number | undefined): unknown {
+/** The event id rule of EnvelopeField.eventId, restated: a top-level string of 1-128 of [A-Za-z0-9._:-], else null. */
+export function expectedEventId(event: unknown, property: string): string | null {
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) return null;
+  const v = (event as Record<string, unknown>)[property];
+  return typeof v === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(v) ? v : null;
+}
+
+/**
+ * The value an envelope field must have: always from $context, the real header / query value, synth time,
+ * or (the event id) the event as sent, never anything else the caller wrote.
+ */
+export function expectedFieldValue(field: EnvelopeField, req: HttpRequest, index: number | undefined, event?: unknown): unknown {
   const ctx = requestContext(req.context);
   const headers = req.headers ?? DEFAULT_HEADERS;
   const query = req.query ?? DEFAULT_QUERY;
@@ -241,6 +254,8 @@ export function expectedFieldValue(field: EnvelopeField, req: HttpRequest, index
     case EnvelopeFieldSource.QUERY_PARAMETER: return stringOrNull(query[field.argument!]);
     case EnvelopeFieldSource.CONSTANT: return field.argument;
     case EnvelopeFieldSource.BATCH_INDEX: return index;
+    // A text body (stored as a string) is a string event: no properties, so null.
+    case EnvelopeFieldSource.EVENT_ID: return expectedEventId(event, field.argument!);
   }
 }
 
@@ -257,7 +272,7 @@ export function expectedLine(config: EnvelopeConfig, req: HttpRequest, event: un
   const line: Record<string, unknown> = {};
   for (const f of env.fields) {
     if (f.source === EnvelopeFieldSource.BATCH_INDEX && index === undefined) continue;
-    line[f.name] = expectedFieldValue(f, req, index);
+    line[f.name] = expectedFieldValue(f, req, index, event);
   }
   line[env.bodyField] = event;
   return line;

@@ -14,6 +14,8 @@ import {
   checkAccepted,
   ENVELOPES,
   EnvelopeConfig,
+  expectedEventId,
+  expectedEvents,
   HttpRequest,
   MethodKind,
   refusedAsEmpty,
@@ -64,6 +66,28 @@ const jsonValue = fc.oneof(
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }) },
 );
 
+/** A value for an event id property: valid ids, near misses (too long, one bad character), hostile strings, other JSON types. */
+const idValue = fc.oneof(
+  { weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/) },
+  { weight: 2, arbitrary: fc.uuid() },
+  { weight: 2, arbitrary: hostileString },
+  { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9._:-]{129,140}$/) },
+  { weight: 1, arbitrary: fc.tuple(fc.uuid(), special).map(([u, c]) => u + c) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+);
+
+/** An event that, when it is an object, often carries an id under the properties the envelopes read. */
+const withIds = (v: unknown): fc.Arbitrary<unknown> => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return fc.constant(v);
+  return fc.record({ eventId: fc.option(idValue, { nil: undefined }), messageId: fc.option(idValue, { nil: undefined }) })
+    .map((ids) => {
+      const e: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const [k, id] of Object.entries(ids)) if (id !== undefined) e[k] = id;
+      return e;
+    });
+};
+const event = jsonValue.chain(withIds);
+
 /** JSON text of a value: compact, or pretty-printed with spaces, tabs or CRLF line breaks. */
 const jsonText = (v: unknown) => fc.constantFrom(0, 1, 2, 3).map((style) => {
   switch (style) {
@@ -110,13 +134,13 @@ interface Case {
 function caseArbitrary(kind: MethodKind): fc.Arbitrary<Case> {
   let body: fc.Arbitrary<string>;
   if (kind === 'single') {
-    body = jsonValue.chain(jsonText).filter((s) => !refusedAsEmpty(s)); // exactly {} is refused as empty (templates.test.ts)
+    body = event.chain(jsonText).filter((s) => !refusedAsEmpty(s)); // exactly {} is refused as empty (templates.test.ts)
   } else if (kind === 'text') {
     body = fc.oneof(hostileString, fc.string({ unit: codeUnit, maxLength: 40 }), jsonValue.chain(jsonText)).filter((s) => !refusedAsEmpty(s));
   } else {
     // 1-20 events; sometimes other top-level keys next to "records" (the template must ignore them).
     body = fc.tuple(
-      fc.array(jsonValue, { minLength: 1, maxLength: 20 }),
+      fc.array(event, { minLength: 1, maxLength: 20 }),
       fc.option(fc.dictionary(hostileString.filter((k) => k !== 'records'), jsonValue, { maxKeys: 3 }), { nil: undefined }),
     ).chain(([records, extra]) => jsonText({ ...extra, records }));
   }
@@ -164,5 +188,13 @@ describe.each(KINDS)('%s method: random bodies, headers and query values', (kind
     const configs = new Set(cases.map((c) => c.config.name));
     expect(configs.size).toBe(ENVELOPES.length);
     expect(events).toBeGreaterThanOrEqual(RUNS);
+    // ... and many events carry a valid id, many an invalid one (JSON bodies only: a text body has no id).
+    if (kind !== 'text') {
+      const sent = cases.flatMap((c) => expectedEvents(kind, c.req.body));
+      const ids = sent.filter((e) => typeof e === 'object' && e !== null && 'eventId' in e);
+      const valid = ids.filter((e) => expectedEventId(e, 'eventId') !== null).length;
+      expect(valid).toBeGreaterThan(RUNS / 10);
+      expect(ids.length - valid).toBeGreaterThan(RUNS / 10);
+    }
   });
 });

@@ -27,8 +27,10 @@ import {
   synthesizeAll,
   buildSubjects,
   MethodKind,
+  METHOD_KINDS,
 } from './checker';
 import {
+  decodeFirehoseRequest,
   IntegrationResponseInfo,
   MethodInfo,
   parseJsonStrict,
@@ -40,7 +42,7 @@ import {
   VtlEngine,
 } from './harness';
 import { ApiToFirehose } from '../../src';
-import { REJECT_MARKER } from '../../src/envelope';
+import { EnvelopeFieldSource, REJECT_MARKER } from '../../src/envelope';
 import { badRequestBodyTemplate, gatewayResponseTemplate } from '../../src/responses';
 
 const engine = new VtlEngine();
@@ -201,6 +203,112 @@ describe.each(subjects.map((s) => [s.name, s] as const))('%s', (_name, subject) 
       return own;
     });
     expect(problems).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Event ids (EnvelopeField.eventId)
+// ---------------------------------------------------------------------------------------------
+
+describe('event id: a safe top-level string id is copied, anything else is null, the event is stored untouched', () => {
+  const UUID = '0b9b7f0e-7a3c-4d5e-9f10-2a3b4c5d6e7f';
+  const same = Symbol('same');
+  // [case, value of the id property (undefined = absent), what the envelope field must hold]
+  const CASES: Array<[string, unknown, string | null | typeof same]> = [
+    ['a UUID v4', UUID, same],
+    ['the caller\'s own id with every allowed character', 'AZaz09._:-', same],
+    ['one character', 'x', same],
+    ['128 characters (the longest allowed)', 'a'.repeat(128), same],
+    ['a ULID-like id', '01ARZ3NDEKTSV4RRFFQ69G5FAV', same],
+    ['missing', undefined, null],
+    ['129 characters', 'a'.repeat(129), null],
+    ['the empty string', '', null],
+    ['a number', 12345, null],
+    ['a float', 1.5, null],
+    ['zero', 0, null],
+    ['a boolean', true, null],
+    ['false', false, null],
+    ['null', null, null],
+    ['an object', { eventId: UUID }, null],
+    ['an array', [UUID], null],
+    ['a space inside', 'a b', null],
+    ['a trailing newline', `${UUID}\n`, null],
+    ['a quote', 'a"b', null],
+    ['a forged field', '","apiKeyId":"forged', null],
+    ['a backslash', 'a\\b', null],
+    ['a single quote', "a'b", null],
+    ['a slash', 'a/b', null],
+    ['a VTL reference', '$context.identity.apiKey', null],
+    ['a formal VTL reference', '${context.identity.apiKey}', null],
+    ['a quiet reference', '$!{q}', null],
+    ['a directive', '#set($x = 1)', null],
+    ['a comment', '##', null],
+    ['the template\'s own variables', '$q$nl$body$rec$f0', null],
+    ['non-ASCII letters', 'é', null],
+    ['an emoji', '😀', null],
+    ['a lone surrogate', '\ud800', null],
+    ['a NUL', 'a\u0000b', null],
+    ['a line separator', 'a\u2028b', null],
+    ['a full-width digit', '１', null],
+  ];
+  const withId = subjects.filter((s) => s.config.envelope.fields.some((f) => f.source === EnvelopeFieldSource.EVENT_ID));
+  const idField = (s: Subject) => s.config.envelope.fields.find((f) => f.source === EnvelopeFieldSource.EVENT_ID)!;
+  const eventsFor = (s: Subject) => CASES.map(([, v], n) => {
+    const e: Record<string, unknown> = { n };
+    if (v !== undefined) e[idField(s).argument!] = v;
+    return e;
+  });
+  const expected = CASES.map(([, v, want]) => (want === same ? v : want));
+
+  test('the configs with an event id cover every method kind, a custom property and a custom field name', () => {
+    expect(withId.map((s) => s.name)).toEqual(['DEFAULT', 'ALL_FIELDS', 'CUSTOM_BODY'].flatMap((c) => METHOD_KINDS.map((k) => `${c} ${k}`)));
+    expect(withId.map((s) => [idField(s).name, idField(s).argument])).toContainEqual(['id', 'messageId']);
+  });
+
+  test.each(withId.filter((s) => s.kind !== 'text').map((s) => [s.name, s] as const))('%s', async (_n, subject) => {
+    const events = eventsFor(subject);
+    const field = idField(subject);
+    // One event per request, and (batches) all of them in one request, pretty-printed too.
+    const reqs: HttpRequest[] = isBatch(subject.kind)
+      ? [...events.map((e) => ({ body: bodyFor(subject.kind, [e]) })), { body: bodyFor(subject.kind, events) },
+        { body: JSON.stringify({ records: events }, null, 2) }]
+      : events.map((e) => ({ body: JSON.stringify(e) }));
+    const results = await renderMany(reqs.map((r) => renderRequest(subject, r)));
+    expect(results.flatMap((r, i) => checkAccepted(subject, reqs[i], r).map((p) => `${i}: ${p}`))).toEqual([]);
+    const stored = results.flatMap((r) => decodeFirehoseRequest(r.output).events as Array<Record<string, unknown>>);
+    const perCase = isBatch(subject.kind) ? stored.slice(0, CASES.length) : stored;
+    expect(perCase.map((l) => l[field.name])).toEqual(expected);
+    if (isBatch(subject.kind)) {
+      expect(stored.slice(CASES.length, 2 * CASES.length).map((l) => l[field.name])).toEqual(expected);
+      expect(stored.slice(2 * CASES.length).map((l) => l[field.name])).toEqual(expected);
+    }
+    // The event is stored as sent, id property included, whatever the id was.
+    expect(stored.map((l) => l[subject.config.envelope.bodyField])).toEqual(isBatch(subject.kind) ? [...events, ...events, ...events] : events);
+  });
+
+  test.each(withId.filter((s) => s.kind === 'text').map((s) => [s.name, s] as const))(
+    '%s (textPlain AS_STRING): the body is a string, so the id is null even when the text is JSON with an id', async (_n, subject) => {
+      const reqs: HttpRequest[] = [{ body: JSON.stringify({ eventId: UUID, messageId: UUID }) }, { body: UUID }];
+      const results = await renderMany(reqs.map((r) => renderRequest(subject, r)));
+      expect(results.flatMap((r, i) => checkAccepted(subject, reqs[i], r))).toEqual([]);
+      expect(results.map((r) => (decodeFirehoseRequest(r.output).events[0] as Record<string, unknown>)[idField(subject).name])).toEqual([null, null]);
+    });
+
+  test('textPlain AS_JSON uses the application/json templates, so the same proofs hold for sendBeacon bodies', () => {
+    const packedStacks = synth.filter((s) => s.mode === 'packed' && !s.config.envelope.raw);
+    expect(packedStacks.length).toBe(3);
+    for (const s of packedStacks) {
+      for (const m of s.methods.filter((x) => x.httpMethod === 'POST')) {
+        expect(m.requestTemplates['text/plain']).toBe(m.requestTemplates['application/json']);
+      }
+    }
+  });
+
+  test('a nested id, or one under another property, is not the event id', async () => {
+    const subject = withId.find((s) => s.name === 'DEFAULT single')!;
+    const bodies = [{ nested: { eventId: UUID } }, { EventId: UUID, eventid: UUID, event_id: UUID }, { a: [{ eventId: UUID }] }];
+    const results = await renderMany(bodies.map((b) => renderRequest(subject, { body: JSON.stringify(b) })));
+    expect(results.map((r) => (decodeFirehoseRequest(r.output).events[0] as Record<string, unknown>).eventId)).toEqual([null, null, null]);
   });
 });
 
@@ -618,9 +726,19 @@ describe('gateway responses', () => {
 
 describe('a deliberately broken template (raw $input.body spliced into the record) fails the same checks', () => {
   const good = subjects.find((s) => s.name === 'ALL_FIELDS single')!;
-  const broken: Subject = { ...good, name: 'BROKEN single', template: good.template.split("$input.json('$')").join('$input.body') };
+  // The event id is read with $input.path, which parses the body: a body that is not JSON would fail the render and
+  // hide the splice. The broken template writes null there instead (what the checker expects for these bodies).
+  const EVENT_ID_READ = /^#if\(\$raw\.matches[^\n]*\$input\.path\('\$\.eventId'\)[^\n]*#end$/m;
+  const eventIdLine = good.template.match(EVENT_ID_READ)?.[0] ?? '';
+  const eventIdVar = eventIdLine.match(/#set\((\$f\d+) = /)?.[1];
+  const broken: Subject = {
+    ...good,
+    name: 'BROKEN single',
+    template: good.template.split("$input.json('$')").join('$input.body').replace(EVENT_ID_READ, `#set(${eventIdVar} = 'null')`),
+  };
 
   test('the broken template differs from the real one only in how the body is read', () => {
+    expect(eventIdVar).toMatch(/^\$f\d+$/);
     expect(good.template).toContain("$input.json('$')");
     expect(broken.template).not.toContain("$input.json('$')");
     expect(broken.template).toContain('$input.body');
