@@ -249,7 +249,7 @@ export class SmokeStack extends Stack {
   }
 }
 
-/** Build an App with one SmokeStack (used by smoke.ts and experiments.ts). */
+/** Build an App with one SmokeStack (used by experiments.ts). */
 export function buildSmokeStack(stackName: string, props: Omit<SmokeStackProps, 'synthesizer'>): SmokeStack {
   const app = new App();
   return new SmokeStack(app, stackName, props);
