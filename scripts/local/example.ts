@@ -13,6 +13,10 @@ export interface DeployedExample {
   readonly eventsBucket: string;
   readonly rawBucket: string;
   readonly apiKeyId: string;
+  readonly typedApiKey: string;
+  readonly typedBucket: string;
+  /** The template that was deployed (the query e2e builds its Trino tables from it). */
+  readonly template: Record<string, any>;
 }
 
 /**
@@ -38,5 +42,8 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     eventsBucket: outputs.EventsBucketName,
     rawBucket: outputs.RawBucketName,
     apiKeyId: outputs.ApiKeyId,
+    typedApiKey: await apiKeyValue(outputs.TypedApiKeyId, endpoint),
+    typedBucket: outputs.TypedBucketName,
+    template,
   };
 }
