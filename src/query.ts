@@ -206,16 +206,19 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
   const key = dedupKey(column);
   if (key) {
     const all = [...t.columns.map((c) => c.name), ...t.partitions.map((p) => p.name)].map(ident).join(', ');
-    const order = [...(date ? [ident(DATE_PARTITION)] : []), ...(receivedAt ? [ident(receivedAt)] : [])];
+    // Partition columns lead the window's PARTITION BY so that filters on them (dt >= ...) reach the table and prune
+    // partitions: without them, every query on the view would list and read every partition.
+    const partitions = t.partitions.map((p) => ident(p.name)).filter((p) => !key.expressions.includes(p));
+    const order = receivedAt ? ` ORDER BY ${ident(receivedAt)}` : '';
     queries.push({
       id: 'DeduplicatedView',
       name: `${t.tableName}: create the deduplicated view`,
-      description: `Creates ${t.tableName}_deduplicated: one row per ${key.explanation}`,
+      description: `Creates ${t.tableName}_deduplicated: one row per ${key.explanation} within each partition`,
       sql: lines([
         `CREATE OR REPLACE VIEW ${ident(t.databaseName)}.${ident(`${t.tableName}_deduplicated`)} AS`,
         `SELECT ${all}`,
         'FROM (',
-        `  SELECT *, row_number() OVER (PARTITION BY ${key.expressions.join(', ')}${order.length > 0 ? ` ORDER BY ${order.join(', ')}` : ''}) AS ${ident('copy')}`,
+        `  SELECT *, row_number() OVER (PARTITION BY ${[...partitions, ...key.expressions].join(', ')}${order}) AS ${ident('copy')}`,
         `  FROM ${table}`,
         ')',
         `WHERE ${ident('copy')} = 1`,

@@ -92,7 +92,7 @@ describe('query: the default table', () => {
         `CREATE OR REPLACE VIEW "${db.name}"."events_deduplicated" AS`,
         'SELECT "apikeyid", "requestid", "receivedat", "index", "body", "dt"',
         'FROM (',
-        '  SELECT *, row_number() OVER (PARTITION BY "requestid", "index" ORDER BY "dt", "receivedat") AS "copy"',
+        '  SELECT *, row_number() OVER (PARTITION BY "dt", "requestid", "index" ORDER BY "receivedat") AS "copy"',
         `  FROM ${table}`,
         ')',
         'WHERE "copy" = 1',

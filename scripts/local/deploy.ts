@@ -294,6 +294,18 @@ export async function apiKeyValue(apiKeyId: string, endpoint = DEFAULT_ENDPOINT)
   return res.value;
 }
 
+/** Logical id to physical id of every resource of the stack (what `Ref` of each resolves to, for most types). */
+export async function stackResources(stackName: string, endpoint = DEFAULT_ENDPOINT): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  let token: string | undefined;
+  do {
+    const res = await cfnClient(endpoint).send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+    for (const r of res.StackResourceSummaries ?? []) if (r.LogicalResourceId) out[r.LogicalResourceId] = r.PhysicalResourceId ?? '';
+    token = res.NextToken;
+  } while (token);
+  return out;
+}
+
 export async function stackOutputs(stackName: string, endpoint = DEFAULT_ENDPOINT): Promise<Record<string, string>> {
   const s = await describeStack(cfnClient(endpoint), stackName);
   if (!s) throw new Error(`stack ${stackName} does not exist`);
