@@ -76,6 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: [
     '/.localstack/',
+    '/.trino/',
     '/.cache/',
     'cdk.out/',
     '/integ/**/cdk.out/',
@@ -87,7 +88,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 });
 
-for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/']) project.addPackageIgnore(p);
+for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.trino/', '/.cache/']) project.addPackageIgnore(p);
 
 // jsii prints a Node end-of-life banner on every call on these machines.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
