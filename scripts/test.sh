@@ -21,9 +21,11 @@ if ! git diff --quiet -- API.md 2>/dev/null; then
   [ "${CI:-}" = "true" ] && exit 1
 fi
 
-step "End-to-end on LocalStack (deploy the example stack, POST, read S3)"
+step "End-to-end on LocalStack and Trino (deploy the example stack, POST, read S3, query the Glue tables)"
 scripts/local/localstack.sh install
-scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
+scripts/local/trino.sh install
+scripts/local/localstack.sh run -- scripts/local/trino.sh run -- \
+  npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
 step "Python and Java packages and their consumer apps"
 bash scripts/consumers.sh
