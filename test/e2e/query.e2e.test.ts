@@ -11,49 +11,27 @@
  */
 import { gzipSync } from 'zlib';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { App, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { TrinoClient, TrinoResult, trinoDdlFromGlueTable } from './trino';
-import { deleteStack, listObjects, s3Client, stackResources } from '../../scripts/local/deploy';
+import { TYPED_EVENT_SCHEMA } from '../../integ/example-stack';
+import { deleteStack, listObjects, s3Client } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { cfnResolver, createInTrino, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
+import { ApiToFirehose } from '../../src';
 
 jest.setTimeout(600_000);
 
 let ex: DeployedExample;
-let physical: Record<string, string>;
 const started = Date.now();
 const trino = new TrinoClient();
 const trinoQuery = (sql: string) => trino.query(sql);
 type QueryResult = TrinoResult;
 
-/** Resolves the template's intrinsics mechanically: Ref to the deployed physical id, pseudo parameters, Fn::Join. */
-function resolveCfn(value: unknown, path: string): string {
-  if (typeof value === 'string') return value;
-  const v = value as Record<string, any>;
-  if (v.Ref === 'AWS::AccountId') return '000000000000';
-  if (v.Ref === 'AWS::Region') return 'us-east-1';
-  if (v.Ref === 'AWS::Partition') return 'aws';
-  if (typeof v.Ref === 'string' && physical[v.Ref] !== undefined) return physical[v.Ref];
-  if (Array.isArray(v['Fn::Join'])) return (v['Fn::Join'][1] as unknown[]).map((x, i) => resolveCfn(x, `${path}[${i}]`)).join(v['Fn::Join'][0]);
-  throw new Error(`cannot resolve ${JSON.stringify(value)} at ${path}`);
-}
-
-/** Creates the synthesized table in Trino, converted mechanically by the harness (same SerDe, columns, location, projection). */
-async function createGlueTable(tableProps: unknown): Promise<void> {
-  const ddl = trinoDdlFromGlueTable(tableProps, { resolve: resolveCfn });
-  await trino.query(ddl.createSchema);
-  await trino.query(ddl.createTable);
-}
-
-/** The synthesized resources of a type, by logical id. */
-function resources(type: string): [string, any][] {
-  return Object.entries<any>(ex.template.Resources).filter(([, r]) => r.Type === type);
-}
-
 /** The Glue table and the named queries of one ApiToFirehose instance (its construct id starts their logical ids). */
 function catalogOf(instance: string) {
-  const [, table] = resources('AWS::Glue::Table').find(([id]) => id.startsWith(instance))!;
-  const queries = Object.fromEntries(resources('AWS::Athena::NamedQuery').filter(([id]) => id.startsWith(instance))
-    .map(([, q]) => [q.Properties.Name.split(': ')[1], q.Properties.QueryString as string]));
-  return { table: table.Properties, queries, database: table.Properties.DatabaseName as string, name: table.Properties.TableInput.Name as string };
+  const [c] = synthesizedCatalogs(ex.template, instance);
+  return { queries: c.queries, database: c.database, name: c.table };
 }
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}, key = ex.apiKey): Promise<number> {
@@ -105,13 +83,12 @@ const TYPED = [
 
 beforeAll(async () => {
   ex = await deployExample(`Query${Date.now().toString(36)}`, undefined, true);
-  physical = await stackResources(ex.stackName);
   for (const e of HOSTILE) expect(await post('?source=e2e', e, { 'user-agent': USER_AGENT, 'x-tenant-id': 'acme' })).toBe(200);
   expect(await post('batch?source=e2e', { records: BATCH }, { 'user-agent': USER_AGENT, 'x-tenant-id': 'acme' })).toBe(200);
   for (const e of TYPED) expect(await post('typed', e, {}, ex.typedApiKey)).toBe(200);
   await waitForLines(ex.eventsBucket, HOSTILE.length + BATCH.length);
   await waitForLines(ex.typedBucket, TYPED.length);
-  for (const instance of ['Ingest', 'Typed']) await createGlueTable(catalogOf(instance).table);
+  await createInTrino(trino, ex.stackName, synthesizedCatalogs(ex.template));
 });
 
 afterAll(async () => {
@@ -209,6 +186,44 @@ describe('the typed instance (eventSchema with properties)', () => {
     expect(bodies).toContainEqual(['minimal', null, null, null, null, null, null]);
   });
 });
+
+describe('Parquet output (LocalStack does not convert: the synthesized Parquet table reads Parquet files in its layout)', () => {
+  test('the Parquet table of the typed events, filled with Parquet that Trino writes from the JSON table, returns the same rows', async () => {
+    // The same typed instance with query.parquet, synthesized (not deployed) over a prefix of the typed bucket.
+    const stack = new Stack(new App(), 'ParquetProbe');
+    new ApiToFirehose(stack, 'Parquet', {
+      bucket: s3.Bucket.fromBucketName(stack, 'Bucket', ex.typedBucket),
+      dataOutputPrefix: 'parquet/',
+      eventSchema: TYPED_EVENT_SCHEMA,
+      query: { parquet: true, databaseName: 'parquet_probe' },
+    });
+    const [parquet] = synthesizedCatalogs(Template.fromStack(stack).toJSON());
+    const ddl = trinoDdlFromGlueTable(parquet.properties, { resolve: cfnResolver({}) });
+    expect(ddl.createTable).toContain('format = \'PARQUET\'');
+    await trinoQuery(ddl.createSchema);
+    await trinoQuery(ddl.createTable);
+
+    const json = catalogOf('Typed');
+    const jsonTable = `"${json.database}"."${json.name}"`;
+    const hours = records(await trinoQuery(`SELECT DISTINCT dt FROM ${jsonTable} WHERE dt >= '${currentHourMinus(2)}'`)).map((r) => r.dt);
+    expect(hours.length).toBeGreaterThan(0);
+    // What Firehose would write: Parquet files with the table's columns, under the hour's path.
+    for (const [i, dt] of hours.entries()) {
+      await trinoQuery(`CREATE TABLE "parquet_probe"."staging_${i}" WITH (format = 'PARQUET', external_location = 's3://${ex.typedBucket}/parquet/${dt}/') AS `
+        + `SELECT apikeyid, requestid, receivedat, "index", body FROM ${jsonTable} WHERE dt = '${dt}'`);
+    }
+    const fromJson = await trinoQuery(json.queries['recent events']);
+    const fromParquet = await trinoQuery(parquet.queries['recent events']);
+    expect(columnTypes(fromParquet)).toEqual(columnTypes(fromJson));
+    expect(fromParquet.rows.map((r) => JSON.stringify(r)).sort()).toEqual(fromJson.rows.map((r) => JSON.stringify(r)).sort());
+    expect(fromParquet.rows).toHaveLength(TYPED.length);
+  });
+});
+
+/** The UTC hour `hours` ago as a dt value (yyyy/MM/dd/HH). */
+function currentHourMinus(hours: number): string {
+  return new Date(Date.now() - hours * 3_600_000).toISOString().slice(0, 13).replace(/-/g, '/').replace('T', '/');
+}
 
 function byJson(a: unknown, b: unknown): number {
   return JSON.stringify(a).localeCompare(JSON.stringify(b));
