@@ -324,6 +324,7 @@ export function checkQueryOptions(o: QueryOptions): void {
 /**
  * Creates the Glue database (unless given) and the table over the delivered events: the OpenX JSON SerDe (or
  * Parquet), a column per envelope field, the body, and partition projection matching the prefix Firehose writes.
+ * Glue L1s: the alpha L2 (@aws-cdk/aws-glue-alpha) stops at 2.192.0-alpha.0, with no release for aws-cdk-lib 2.257.
  */
 export function createCatalog(scope: Construct, s: QuerySettings): Catalog {
   const o = s.options;
