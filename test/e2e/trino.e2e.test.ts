@@ -33,6 +33,7 @@ const OLD_HOUR = 'events/2026/11/30/23/';
 const BAD_HOUR = 'events/2026/12/01/23/';
 const OUT_OF_RANGE_HOUR = 'events/2026/11/29/23/';
 const BY_KEY = 'by-key/';
+const ODD = 'odd/';
 
 /** Objects written before the tests; keys in the shapes Firehose (.gz) and LocalStack's Firehose (no extension) use. */
 const OBJECTS: Array<{ key: string; text: string; gzip?: boolean }> = [
@@ -69,6 +70,13 @@ const OBJECTS: Array<{ key: string; text: string; gzip?: boolean }> = [
   { key: `${OLD_HOUR}${randomUUID()}`, text: line(envelope(12, { type: 'old', n: 12 })) + '\n' },
   { key: `${BAD_HOUR}${randomUUID()}`, text: `${line(envelope(13, { type: 'ok' }))}\n{"apiKeyId": "key-1", "body": {\n` },
   { key: `${OUT_OF_RANGE_HOUR}${randomUUID()}`, text: line(envelope(14, { type: 'outside-range' })) + '\n' },
+  // Objects that are not what their name says, and names Trino skips
+  { key: `${ODD}gzip/${randomUUID()}`, gzip: true, text: line(envelope(31, { type: 'gzip-without-extension' })) + '\n' },
+  { key: `${ODD}fake-gz/${randomUUID()}.gz`, text: line(envelope(32, { type: 'plain-named-gz' })) + '\n' },
+  { key: `${ODD}names/visible`, text: line(envelope(33, { type: 'visible' })) + '\n' },
+  { key: `${ODD}names/_underscore`, text: line(envelope(34, { type: 'underscore' })) + '\n' },
+  { key: `${ODD}names/.dot`, text: line(envelope(35, { type: 'dot' })) + '\n' },
+  { key: `${ODD}names/sub/deeper`, text: line(envelope(36, { type: 'subfolder' })) + '\n' },
   // Dynamic partitioning by key: <prefix>apiKeyId=<id>/<yyyy/MM/dd/HH>/
   { key: `${BY_KEY}apiKeyId=key-1/2026/12/01/20/${randomUUID()}.gz`, gzip: true, text: line(envelope(21, { type: 'k1' })) + '\n' },
   { key: `${BY_KEY}apiKeyId=key-2/2026/12/01/20/${randomUUID()}.gz`, gzip: true, text: line({ ...envelope(22, { type: 'k2' }), apiKeyId: 'key-2' }) + '\n' },
@@ -284,6 +292,36 @@ describe('what the OpenX JSON SerDe does with each line (Trino 476)', () => {
   });
 });
 
+describe('which objects Trino reads, and how it decides they are compressed', () => {
+  const unpartitioned = (name: string, prefix: string) => {
+    const r: any = glueTable(name, { location: prefix });
+    r.Properties.TableInput.PartitionKeys = [];
+    r.Properties.TableInput.Parameters = { classification: 'json' };
+    return r;
+  };
+
+  test('GZIP bytes in an object without .gz are read as text: a row of nulls, no error', async () => {
+    const t = await createTable(unpartitioned('gzip_no_ext', `${ODD}gzip/`));
+    const r = await trino.query(`SELECT requestid, count(*) FROM ${t} GROUP BY requestid`);
+    expect(r.rows.some((row) => row[0] === 'req-31')).toBe(false);
+    expect(r.rows.filter((row) => row[0] === null).length).toBe(1);
+  });
+
+  test('plain text in an object named .gz fails the query', async () => {
+    const t = await createTable(unpartitioned('fake_gz', `${ODD}fake-gz/`));
+    const err = await trino.query(`SELECT requestid FROM ${t}`).catch((e) => e);
+    expect(err).toBeInstanceOf(TrinoQueryError);
+    expect(err.errorName).toBe('HIVE_CANNOT_OPEN_SPLIT');
+    expect(err.message).toContain('Not in GZIP format');
+  });
+
+  test('objects named _x or .x are skipped, and subfolders are not read (hive.recursive-directories is false)', async () => {
+    const t = await createTable(unpartitioned('names', `${ODD}names/`));
+    const r = await trino.query(`SELECT requestid FROM ${t}`);
+    expect(r.rows).toEqual([['req-33']]);
+  });
+});
+
 describe('partition projection', () => {
   let events: string;
   beforeAll(async () => {
@@ -299,6 +337,12 @@ describe('partition projection', () => {
   test('a range predicate on the projected column prunes hours (only matching prefixes are listed)', async () => {
     const r = await trino.query(`SELECT DISTINCT dt FROM ${events} WHERE dt BETWEEN '2026/12/01/00' AND '2026/12/01/22'`);
     expect(r.rows.map((x) => x[0]).sort()).toEqual(['2026/12/01/20', '2026/12/01/21']);
+  });
+
+  test('a range ending at NOW reads past hours (NOW is the query time, UTC)', async () => {
+    const t = await createTable(glueTable('until_now', { projection: { ...DATE_PROJECTION, 'projection.dt.range': '2026/11/30/00,NOW' } }));
+    const r = await trino.query(`SELECT count(requestid) FROM ${t} WHERE dt = '2026/12/01/20'`);
+    expect(r.rows).toEqual([[9]]);
   });
 
   test('the projection is computed in UTC whatever the session time zone', async () => {
