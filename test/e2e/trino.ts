@@ -54,10 +54,13 @@ export class TrinoQueryError extends Error {
     public readonly sql: string,
     public readonly line?: number,
     public readonly column?: number,
+    /** Messages of the underlying causes, outermost first (e.g. the JSON parser's for HIVE_CURSOR_ERROR). */
+    public readonly causes: string[] = [],
   ) {
     const at = line !== undefined ? ` at line ${line}:${column}` : '';
     const excerpt = sql.length > 300 ? `${sql.slice(0, 300)}...` : sql;
-    super(`Trino query ${queryId} failed (${errorName}, ${errorType})${at}: ${trinoMessage}\n  SQL: ${excerpt}`);
+    const why = causes.map((c) => `\n  caused by ${c}`).join('');
+    super(`Trino query ${queryId} failed (${errorName}, ${errorType})${at}: ${trinoMessage}${why}\n  SQL: ${excerpt}`);
     this.name = 'TrinoQueryError';
   }
 }
@@ -87,6 +90,18 @@ export interface TrinoClientOptions {
   readonly timeoutMs?: number;
 }
 
+interface FailureInfo { type?: string; message?: string; cause?: FailureInfo }
+
+/** The messages of the failure's causes ("Failed to read file at ..." says little; its cause says why). */
+function causeMessages(info: FailureInfo | undefined, top: string): string[] {
+  const out: string[] = [];
+  for (let c = info?.cause, depth = 0; c && depth < 10; c = c.cause, depth++) {
+    const m = `${c.type ?? ''}: ${c.message ?? ''}`;
+    if (c.message && c.message !== top && !out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
 interface StatementResponse {
   id: string;
   nextUri?: string;
@@ -99,6 +114,7 @@ interface StatementResponse {
     errorName: string;
     errorType: string;
     errorLocation?: { lineNumber: number; columnNumber: number };
+    failureInfo?: FailureInfo;
   };
 }
 
@@ -135,7 +151,8 @@ export class TrinoClient {
       if (res.data) rows.push(...res.data);
       if (res.error) {
         const loc = res.error.errorLocation;
-        throw new TrinoQueryError(res.id, res.error.errorName, res.error.errorType, res.error.message, sql, loc?.lineNumber, loc?.columnNumber);
+        throw new TrinoQueryError(res.id, res.error.errorName, res.error.errorType, res.error.message, sql,
+          loc?.lineNumber, loc?.columnNumber, causeMessages(res.error.failureInfo, res.error.message));
       }
       if (!res.nextUri) break;
       if (Date.now() > deadline) {
