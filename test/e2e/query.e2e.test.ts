@@ -11,10 +11,10 @@
  */
 import { gzipSync } from 'zlib';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { App, Stack, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { TrinoClient, TrinoResult, trinoDdlFromGlueTable } from './trino';
-import { TYPED_EVENT_SCHEMA } from '../../integ/example-stack';
+import { EXAMPLE_ENVELOPE, TYPED_EVENT_SCHEMA } from '../../integ/example-stack';
 import { deleteStack, listObjects, s3Client } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
 import { cfnResolver, createInTrino, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
@@ -186,6 +186,47 @@ describe('the typed instance (eventSchema with properties)', () => {
     expect(bodies).toContainEqual(['minimal', null, null, null, null, null, null]);
   });
 });
+
+describe('custom layouts (LocalStack writes !{...} expressions literally: the objects are put where Firehose would)', () => {
+  test('a partition by API key and Hive-style timestamp expressions: the synthesized table and query find the events', async () => {
+    const prefix = 'by-key/apiKeyId=!{partitionKeyFromQuery:apiKeyId}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+    const stack = new Stack(new App(), 'LayoutProbe');
+    new ApiToFirehose(stack, 'Layout', {
+      bucket: s3.Bucket.fromBucketName(stack, 'Bucket', ex.eventsBucket),
+      envelope: EXAMPLE_ENVELOPE,
+      apiKeys: [apigw.ApiKey.fromApiKeyId(stack, 'Key', ex.apiKeyId)],
+      partitionByField: 'apiKeyId',
+      dataOutputPrefix: prefix,
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+      query: { databaseName: 'layout_probe' },
+    });
+    const [layout] = synthesizedCatalogs(Template.fromStack(stack).toJSON());
+    expect(layout.properties.TableInput.Parameters['projection.apikeyid.values']).toBe(`${ex.apiKeyId},none`);
+    const ddl = trinoDdlFromGlueTable(layout.properties, { resolve: cfnResolver({}) });
+    await trinoQuery(ddl.createSchema);
+    await trinoQuery(ddl.createTable);
+
+    // Where Firehose puts the batch object for this key and hour (the prefix evaluated), plus one for no key.
+    const objects = await listObjects(ex.eventsBucket, 'events/');
+    const batch = objects.find((o) => o.body.includes('"index":2') || o.body.includes('"index": 2'))!;
+    const now = new Date();
+    const hour = `year=${now.getUTCFullYear()}/month=${pad(now.getUTCMonth() + 1)}/day=${pad(now.getUTCDate())}/hour=${pad(now.getUTCHours())}`;
+    const put = (key: string) => s3Client().send(new PutObjectCommand({ Bucket: ex.eventsBucket, Key: key, Body: batch.body }));
+    await put(`by-key/apiKeyId=${ex.apiKeyId}/${hour}/Layout-1-copy`);
+    await put(`by-key/apiKeyId=none/${hour}/Layout-1-copy`);
+
+    const r = await trinoQuery(layout.queries['recent events']);
+    const rows = records(r);
+    expect(rows).toHaveLength(2 * BATCH.length);
+    expect(rows.map((row) => row.apikeyid).sort()).toEqual([...Array(BATCH.length).fill(ex.apiKeyId), ...Array(BATCH.length).fill('none')].sort());
+    expect(new Set(rows.map((row) => row.dt))).toEqual(new Set([`${now.getUTCFullYear()}/month=${pad(now.getUTCMonth() + 1)}/day=${pad(now.getUTCDate())}/hour=${pad(now.getUTCHours())}`]));
+    expect(rows.map((row) => JSON.parse(row.body)).sort(byJson)).toEqual([...BATCH, ...BATCH].sort(byJson));
+  });
+});
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
 
 describe('Parquet output (LocalStack does not convert: the synthesized Parquet table reads Parquet files in its layout)', () => {
   test('the Parquet table of the typed events, filled with Parquet that Trino writes from the JSON table, returns the same rows', async () => {
