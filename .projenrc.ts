@@ -96,6 +96,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: [
     '/.localstack/',
+    '/.trino/',
     '/.cache/',
     'cdk.out/',
     '/integ/**/cdk.out/',
@@ -108,7 +109,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 });
 
 // The npm package holds the library (lib/, .jsii) and its docs (README.md, API.md, LICENSE); test/package.test.ts checks it.
-for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.cache/', '/client/']) project.addPackageIgnore(p);
+for (const p of ['/integ/', '/scripts/', '/.ci/', '/docs/', '/.localstack/', '/.trino/', '/.cache/', '/client/']) project.addPackageIgnore(p);
 
 // The browser and Node client: a second npm package in client/, not part of the jsii construct package.
 addClientProject(project);

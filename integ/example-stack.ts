@@ -1,4 +1,6 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_kinesisfirehose as firehose, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_s3 as s3,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode } from '../src';
 
@@ -26,20 +28,41 @@ export const EXAMPLE_ENVELOPE = RecordEnvelope.withFields([
   EnvelopeField.constant('pipeline', 'example'),
 ]);
 
+const T = apigw.JsonSchemaType;
+
+/** The event schema of the typed instance: its properties become the body's struct type in the Glue table. */
+export const TYPED_EVENT_SCHEMA: apigw.JsonSchema = {
+  type: T.OBJECT,
+  required: ['type'],
+  properties: {
+    type: { type: T.STRING },
+    value: { type: T.NUMBER },
+    count: { type: T.INTEGER },
+    ok: { type: T.BOOLEAN },
+    tags: { type: T.ARRAY, items: { type: T.STRING } },
+    page: { type: T.OBJECT, properties: { url: { type: T.STRING }, ms: { type: T.INTEGER } } },
+    extra: { type: T.OBJECT },
+  },
+};
+
 /**
- * The example stack: one REST API with three ApiToFirehose instances, all with CORS for one web origin.
- * - `/` and `/batch`: the example envelope, packed batches (one record per request); what
+ * The example stack: one REST API with four ApiToFirehose instances.
+ * - `/` and `/batch`: the example envelope, packed batches (one record per request), CORS for one web origin; what
  *   cdk-api-to-firehose-client posts to (JSON, `x-api-key`, `fetch` with `keepalive` on page hide);
  * - `/per-event` and `/per-event/batch`: the body alone (raw), one Firehose record per event (PutRecordBatch),
- *   text/plain bodies stored as JSON strings;
+ *   text/plain bodies stored as JSON strings, CORS;
  * - `/beacon` and `/beacon/batch`: no API key (`navigator.sendBeacon` cannot send headers; the stage throttle
- *   bounds it), text/plain bodies parsed as JSON, the default envelope.
- * Objects are uncompressed and buffered briefly so tests can read them soon after a POST.
+ *   bounds it), text/plain bodies parsed as JSON, the default envelope, CORS;
+ * - `/typed` and `/typed/batch`: events that must match TYPED_EVENT_SCHEMA.
+ * `/` and `/typed` have a Glue table and an Athena workgroup (`query`; LocalStack community serves neither, the
+ * end-to-end test builds the same table in Trino from this template). Objects are uncompressed and buffered briefly
+ * so tests can read them soon after a POST.
  */
 export class ExampleStack extends Stack {
   public readonly ingest: ApiToFirehose;
   public readonly perEvent: ApiToFirehose;
   public readonly beacon: ApiToFirehose;
+  public readonly typed: ApiToFirehose;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
@@ -61,6 +84,7 @@ export class ExampleStack extends Stack {
       envelope: EXAMPLE_ENVELOPE,
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       cors,
+      query: {},
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,
@@ -85,6 +109,16 @@ export class ExampleStack extends Stack {
       textPlain: TextPlainMode.AS_JSON,
       cors,
     });
+    this.typed = new ApiToFirehose(this, 'Typed', {
+      restApi: this.ingest.restApi,
+      resourcePath: 'typed',
+      bucket: bucket('TypedBucket'),
+      deliveryStreamName: `${prefix}-typed`,
+      bufferingInterval: Duration.seconds(0),
+      compression: firehose.Compression.UNCOMPRESSED,
+      eventSchema: TYPED_EVENT_SCHEMA,
+      query: { tableName: 'typed_events' },
+    });
 
     const out = (name: string, value: string) => new CfnOutput(this, name, { value });
     out('ApiId', this.ingest.restApi.restApiId);
@@ -96,5 +130,7 @@ export class ExampleStack extends Stack {
     out('PerEventApiKeyId', this.perEvent.apiKey!.keyId);
     out('RawBucketName', this.perEvent.bucket!.bucketName);
     out('BeaconBucketName', this.beacon.bucket!.bucketName);
+    out('TypedApiKeyId', this.typed.apiKey!.keyId);
+    out('TypedBucketName', this.typed.bucket!.bucketName);
   }
 }

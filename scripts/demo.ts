@@ -1,9 +1,12 @@
 /* eslint-disable no-console */
+import { execFileSync } from 'child_process';
 import { deleteStack, listObjects } from './local/deploy';
 import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
+import { createInTrino, synthesizedCatalogs } from './local/glue-in-trino';
+import { TrinoClient } from '../test/e2e/trino';
 
-/** The demo: deploy the example stack to LocalStack, POST events, show what landed in S3. */
+/** The demo: deploy the example stack to LocalStack, POST events, show what landed in S3, query it with Trino. */
 async function main(): Promise<void> {
   const step = (m: string) => console.log(`\n==> ${m}`);
   step('Deploying the example stack (integ/example-stack.ts) to LocalStack');
@@ -56,9 +59,26 @@ async function main(): Promise<void> {
   const lines = objects.flatMap((o) => o.body.split('\n').filter(Boolean));
   const valid = lines.every((l) => { try { JSON.parse(l); return true; } catch { return false; } });
   console.log(`\n    ${lines.length} events in ${objects.length} objects; every line valid JSON: ${valid}`);
+
+  // The synthesized Glue table, created in Trino (Athena engine version 3 is Trino), and one synthesized named query.
+  step('Querying with Trino: the Glue table from the template, the named query "recent events"');
+  // demo.sh started Trino in the background; `start` returns once it is ready (at once if it already is).
+  execFileSync('scripts/local/trino.sh', ['start'], { stdio: 'inherit' });
+  const trino = new TrinoClient();
+  const [catalog] = await createInTrino(trino, ex.stackName, synthesizedCatalogs(ex.template, 'Ingest'));
+  const sql = catalog.queries['recent events'];
+  console.log(sql.split('\n').map((l) => `    ${l}`).join('\n'));
+  const result = await trino.query(sql);
+  const shown = ['receivedat', 'index', 'tenant', 'source', 'body'];
+  const at = shown.map((name) => result.columns.findIndex((c) => c.name === name));
+  console.log(`\n    ${shown.map((n, i) => `${n} (${result.columns[at[i]].type})`).join(' | ')}`);
+  for (const row of result.rows) console.log(`    ${at.map((i) => String(row[i])).join(' | ')}`);
+  console.log(`    ${result.rows.length} rows in ${result.elapsedMs} ms`);
+
   step('Deleting the stack');
   await deleteStack(ex.stackName, { quiet: true });
   if (lines.length !== 5 || !valid) throw new Error(`expected 5 valid JSON lines in S3, found ${lines.length}`);
+  if (result.rows.length !== 5) throw new Error(`expected the 5 events from Trino, got ${result.rows.length} rows`);
   console.log('\nDemo OK');
 }
 

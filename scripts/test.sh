@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): install, build + unit/VTL/nag/lint/integ-snapshot tests,
-# actionlint on the GitHub workflows, LocalStack end-to-end tests, Python, Java and Go packages with their consumer tests.
+# actionlint on the GitHub workflows, LocalStack + Trino end-to-end tests (API, client in Node and Chromium, queries),
+# Python, Java and Go packages with their consumer tests.
 # Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the VTL renderer) make reruns fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,9 +32,10 @@ bash scripts/actionlint.sh
 step "Headless Chromium for the browser end-to-end test (Debian package; no-op when installed)"
 bash scripts/local/chromium.sh
 
-step "End-to-end on LocalStack (deploy the example stack, POST, read S3; the client from Node and in Chromium)"
+step "End-to-end on LocalStack and Trino (deploy the example stack, POST, read S3; the client from Node and in Chromium; query S3 with Athena's engine)"
 scripts/local/localstack.sh install
-scripts/local/localstack.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
+scripts/local/trino.sh install   # Trino 476 + hive plugin via Maven (~450 MB, cached in ~/.m2 and ~/.cache)
+scripts/local/localstack.sh run -- scripts/local/trino.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
 step "Python, Java and Go packages and their consumer apps"
 bash scripts/consumers.sh

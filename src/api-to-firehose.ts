@@ -1,8 +1,11 @@
 import {
   Duration,
   Size,
+  TimeZone,
   aws_apigateway as apigw,
+  aws_athena as athena,
   aws_cloudwatch as cloudwatch,
+  aws_glue as glue,
   aws_iam as iam,
   aws_kinesisfirehose as firehose,
   aws_kms as kms,
@@ -17,6 +20,7 @@ import { BatchMode, BatchOptions, resolveBatchOptions } from './batch';
 import { checkPartitioning, createBucket, createDelivery } from './delivery';
 import { RecordEnvelope } from './envelope';
 import { CorsSettings, TextPlainMode, acknowledgeMethodFindings, createMethods } from './methods';
+import { Catalog, Query, QueryOptions, QuerySettings, checkQueryOptions, createCatalog, createQuery, grantQuery } from './query';
 import {
   checkBufferingInterval,
   checkBufferingSize,
@@ -87,6 +91,13 @@ export interface ApiToFirehoseProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly errorLogRetention?: logs.RetentionDays;
+
+  /**
+   * Time zone of the `!{timestamp:...}` prefix expressions and of the default `YYYY/MM/dd/HH/` path.
+   * @default TimeZone.ETC_UTC (Firehose's default)
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/s3-object-name.html
+   */
+  readonly timeZone?: TimeZone;
 
   // --------------------------------------------------------------------- api
 
@@ -252,6 +263,15 @@ export interface ApiToFirehoseProps {
    * @default - a new delivery stream
    */
   readonly deliveryStream?: firehose.IDeliveryStream;
+
+  // ------------------------------------------------------------------- query
+
+  /**
+   * A Glue table over the delivered events (partition projection, no crawler) and an Athena workgroup with
+   * named queries; optionally Parquet output. See `QueryOptions` for why this is an opt-in prop.
+   * @default - no query resources
+   */
+  readonly query?: QueryOptions;
 }
 
 /**
@@ -276,7 +296,7 @@ const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1
 /** Props that configure a new delivery stream, refused together with `deliveryStream`. */
 const DELIVERY_PROPS: (keyof ApiToFirehoseProps)[] = [
   'bucket', 'deliveryStreamName', 'bufferingInterval', 'bufferingSize', 'compression', 'dataOutputPrefix',
-  'errorOutputPrefix', 'errorLogRetention', 'partitionByField', 'encryptionKey', 'lifecycleRules',
+  'errorOutputPrefix', 'errorLogRetention', 'partitionByField', 'encryptionKey', 'lifecycleRules', 'timeZone', 'query',
 ];
 
 /**
@@ -331,13 +351,26 @@ export class ApiToFirehose extends Construct {
   public readonly alarms: cloudwatch.Alarm[];
   /** The CloudWatch dashboard, when requested. */
   public readonly dashboard?: cloudwatch.Dashboard;
+  /** The Glue database this construct created (with `query`, unless `query.databaseName` was given). */
+  public readonly glueDatabase?: glue.CfnDatabase;
+  /** The Glue table over the delivered events (with `query`). */
+  public readonly glueTable?: glue.CfnTable;
+  /** The Athena workgroup (with `query`). */
+  public readonly workGroup?: athena.CfnWorkGroup;
+  /** The bucket of Athena query results (with `query`). */
+  public readonly queryResultsBucket?: s3.IBucket;
+  /** The named queries: recent events, events per hour, and the deduplicated view when the envelope has a key for it. */
+  public readonly namedQueries: athena.CfnNamedQuery[] = [];
 
   private readonly throttle: apigw.ThrottleSettings;
+  private readonly catalog?: Catalog;
+  private readonly query?: Query;
 
   constructor(scope: Construct, id: string, props: ApiToFirehoseProps = {}) {
     super(scope, id);
     const s = resolveProps(props);
     this.throttle = s.throttle;
+    let querySettings: QuerySettings | undefined;
 
     // Delivery: the bucket, the Firehose role and log group, the stream (or the stream given).
     if (props.deliveryStream) {
@@ -345,6 +378,13 @@ export class ApiToFirehose extends Construct {
       this.deliveryStreamName = props.deliveryStream.deliveryStreamName;
     } else {
       this.bucket = props.bucket ?? createBucket(this, props.encryptionKey, props.lifecycleRules);
+      // The table comes before the stream: Parquet conversion reads its schema.
+      if (s.query) {
+        querySettings = s.query(this.bucket, () => this.apiKeys.map((k) => k.keyId));
+        this.catalog = createCatalog(this, querySettings);
+        this.glueDatabase = this.catalog.database;
+        this.glueTable = this.catalog.table;
+      }
       const d = createDelivery(this, {
         bucket: this.bucket,
         deliveryStreamName: props.deliveryStreamName,
@@ -357,6 +397,11 @@ export class ApiToFirehose extends Construct {
         encryptionKey: props.encryptionKey,
         partitionByField: props.partitionByField,
         multiLineRecords: s.batch.enabled && s.batch.mode === BatchMode.PACKED,
+        timeZone: props.timeZone,
+        parquet: props.query?.parquet && this.catalog ? {
+          table: this.catalog.table,
+          compression: props.query.parquetCompression ?? firehose.ParquetCompression.SNAPPY,
+        } : undefined,
       });
       this.deliveryStreamRole = d.role;
       this.deliveryLogGroup = d.logGroup;
@@ -420,6 +465,14 @@ export class ApiToFirehose extends Construct {
     this.apiKey = access.apiKey;
     this.apiKeys = access.apiKeys;
 
+    // Query: the Athena workgroup, its encrypted results bucket and the named queries.
+    if (this.catalog && querySettings) {
+      this.query = createQuery(this, this.catalog, querySettings);
+      this.workGroup = this.query.workGroup;
+      this.queryResultsBucket = this.query.resultsBucket;
+      this.namedQueries.push(...this.query.namedQueries);
+    }
+
     // Monitoring: alarms and an optional dashboard.
     const monitoring = createMonitoring(this, {
       deliveryStreamName: this.deliveryStreamName,
@@ -449,6 +502,15 @@ export class ApiToFirehose extends Construct {
   }
 
   /**
+   * Grants what querying the events takes: the Athena workgroup, the Glue database and table (and creating the
+   * deduplicated view), read on the events bucket, read and write on the results bucket, and their keys.
+   */
+  public grantQuery(grantee: iam.IGrantable): iam.Grant {
+    if (!this.catalog || !this.query) throw new Error('grantQuery needs the query resources: set the `query` prop.');
+    return grantQuery(grantee, this, this.catalog, this.query, this.bucket!);
+  }
+
+  /**
    * Grants read access to the delivered events (the bucket, and its key if any).
    */
   public grantReadRecords(grantee: iam.IGrantable): iam.Grant {
@@ -471,6 +533,8 @@ interface ResolvedProps {
   readonly textPlain: TextPlainMode;
   readonly throttle: apigw.ThrottleSettings;
   readonly apiKeyRequired: boolean;
+  /** The query settings for the events bucket, with `query`. */
+  readonly query?: (bucket: s3.IBucket, apiKeyIds: () => string[]) => QuerySettings;
 }
 
 /** Applies the defaults and refuses props that are out of range or contradict each other. */
@@ -483,7 +547,8 @@ function resolveProps(props: ApiToFirehoseProps): ResolvedProps {
   }
   const partitioning = props.partitionByField !== undefined;
   const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
-  const bufferingSize = props.bufferingSize ?? Size.mebibytes(partitioning ? 64 : 10);
+  const parquet = props.query?.parquet ?? false;
+  const bufferingSize = props.bufferingSize ?? Size.mebibytes(partitioning || parquet ? 64 : 10);
   checkBufferingInterval(bufferingInterval);
   checkBufferingSize(bufferingSize);
   checkDeliveryStreamName(props.deliveryStreamName);
@@ -523,6 +588,10 @@ function resolveProps(props: ApiToFirehoseProps): ResolvedProps {
   if (props.encryptionKey && props.bucket) {
     throw new Error('encryptionKey encrypts the bucket this construct creates: the bucket you passed keeps its own encryption.');
   }
+  if (props.query) {
+    checkQueryOptions(props.query);
+    if (parquet) checkParquet(props, bufferingSize);
+  }
   const batch = resolveBatchOptions(props.batch);
   const resourceParts = normalizeResourcePath('resourcePath', props.resourcePath ?? '/');
   const batchParts = normalizeResourcePath('batch.path', batch.path);
@@ -542,5 +611,26 @@ function resolveProps(props: ApiToFirehoseProps): ResolvedProps {
     textPlain: props.textPlain ?? TextPlainMode.REJECT,
     throttle: props.throttle ?? DEFAULT_THROTTLE,
     apiKeyRequired: props.apiKeyRequired ?? true,
+    query: props.query ? (bucket, apiKeyIds) => ({
+      options: props.query!,
+      bucket,
+      dataOutputPrefix,
+      envelope,
+      eventSchema: props.eventSchema ?? DEFAULT_EVENT_SCHEMA,
+      bodyAsText: (props.textPlain ?? TextPlainMode.REJECT) === TextPlainMode.AS_STRING,
+      timeZone: props.timeZone,
+      encryptionKey: props.encryptionKey,
+      apiKeyIds,
+    }) : undefined,
   };
+}
+
+/** Parquet conversion: Firehose needs 64 MiB buffers and leaves compression to the Parquet writer. */
+function checkParquet(props: ApiToFirehoseProps, bufferingSize: Size): void {
+  if (!bufferingSize.isUnresolved() && bufferingSize.toMebibytes() < 64) {
+    throw new Error(`bufferingSize must be at least 64 MiB with query.parquet (record format conversion), got ${bufferingSize.toMebibytes()} MiB.`);
+  }
+  if (props.compression && props.compression.value !== firehose.Compression.UNCOMPRESSED.value) {
+    throw new Error(`compression must be UNCOMPRESSED or unset with query.parquet (the Parquet writer compresses: query.parquetCompression), got ${props.compression.value}.`);
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import {
   ArnFormat,
   Aws,
@@ -175,9 +176,26 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
     })],
   }));
   const cfnDeliveryStream = deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+  // The logical id the stream had as an L1 child of this construct: CloudFormation cannot replace a named stream.
+  cfnDeliveryStream.overrideLogicalId(logicalIdOfChild(scope, 'DeliveryStream'));
   // Firehose checks its access when the stream is created: the policy must exist first.
   cfnDeliveryStream.node.addDependency(policy);
   return { role, logGroup, deliveryStream, cfnDeliveryStream, deliveryStreamName };
+}
+
+/**
+ * The logical id CDK gives a CfnResource with this id directly under `scope` (its `makeUniqueId`: the path from
+ * the stack without 'Default', the human part without 'Resource', and the first 8 hex digits of the path's MD5).
+ */
+export function logicalIdOfChild(scope: Construct, id: string): string {
+  const stack = Stack.of(scope);
+  const path = [...scope.node.scopes.slice(stack.node.scopes.length).map((c) => c.node.id), id].filter((c) => c !== 'Default');
+  const alnum = (c: string) => c.replace(/[^A-Za-z0-9]/g, '');
+  if (path.length === 1) return alnum(path[0]);
+  const hash = createHash('md5').update(path.join('/')).digest('hex').slice(0, 8).toUpperCase();
+  const human: string[] = [];
+  for (const c of path) if (human.length === 0 || !human[human.length - 1].endsWith(c)) human.push(c);
+  return human.filter((c) => c !== 'Resource').map(alnum).join('').slice(0, 240) + hash;
 }
 
 /** Read access to the schema table (what the L2's SchemaConfiguration grants, here on our own policy). */

@@ -7,3 +7,4 @@ export type { EnvelopeOptions } from './envelope';
 export { BatchMode } from './batch';
 export type { BatchOptions } from './batch';
 export type { MonitoringOptions } from './alarms';
+export type { QueryOptions } from './query';

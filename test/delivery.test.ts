@@ -1,6 +1,7 @@
-import { App, Duration, Size, Stack, TimeZone, aws_glue as glue, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Size, Stack, TimeZone, aws_glue as glue, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { createBucket, createDelivery, DeliverySettings, partitioningProcessors } from '../src/delivery';
+import { Construct } from 'constructs';
+import { createBucket, createDelivery, DeliverySettings, logicalIdOfChild, partitioningProcessors } from '../src/delivery';
 
 function build(extra: (stack: Stack) => Partial<DeliverySettings> = () => ({})) {
   const stack = new Stack(new App(), 'S');
@@ -127,5 +128,33 @@ describe('partitioning processors', () => {
 
   test('one record per event: only the key query', () => {
     expect(partitioningProcessors('tenant', false).map((p) => p.constructor.name)).toEqual(['MetadataExtractionProcessor']);
+  });
+});
+
+describe('the stream keeps the logical id it had as an L1 (a named stream cannot be replaced)', () => {
+  test.each([[['Ingest']], [['Team', 'Ingest']], [['Default', 'Ingest']], [['Ingest', 'Ingest']], [['a-b c', 'Resource']]])(
+    'under %j: the id CDK gives a CfnResource there', (path) => {
+      const scopeAt = (stack: Stack) => path.reduce((parent: Construct, id) => new Construct(parent, id), stack);
+      const probe = new Stack(new App(), 'S');
+      const expected = probe.getLogicalId(new CfnResource(scopeAt(probe), 'DeliveryStream', { type: 'Probe::Probe' }));
+      expect(logicalIdOfChild(scopeAt(new Stack(new App(), 'S')), 'DeliveryStream')).toBe(expected);
+    });
+
+  test('the L2\'s stream is given that id', () => {
+    const { stack, delivery } = build();
+    expect(stack.resolve(delivery.cfnDeliveryStream.logicalId)).toBe('DeliveryStream');
+    const nested = new Stack(new App(), 'S');
+    const scope = new Construct(nested, 'Ingest');
+    const d = createDelivery(scope, {
+      bucket: createBucket(scope),
+      bufferingInterval: Duration.seconds(60),
+      bufferingSize: Size.mebibytes(10),
+      compression: firehose.Compression.GZIP,
+      dataOutputPrefix: 'events/',
+      errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+      multiLineRecords: false,
+    });
+    // What it was before the Firehose L2 (integ snapshots and every deployed stack of earlier versions).
+    expect(nested.resolve(d.cfnDeliveryStream.logicalId)).toBe('IngestDeliveryStream4AC6A65B');
   });
 });

@@ -1,4 +1,4 @@
-import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Stack, aws_apigateway as apigw, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../src';
 import { acknowledge, nagFindingId } from '../src/nag';
@@ -15,8 +15,17 @@ describe('cdk-nag AwsSolutions', () => {
     ['defaults', {}],
     ['record-per-event batch', { batch: { mode: BatchMode.RECORD_PER_EVENT } }],
     ['no batch, IAM auth, no keys', { batch: { enabled: false }, apiKeyRequired: false, authorizationType: apigw.AuthorizationType.IAM }],
+    ['query (Glue table, Athena workgroup, named queries)', { query: {} }],
+    ['query with Parquet output, partitioned by key', { query: { parquet: true }, partitionByField: 'apiKeyId' }],
   ])('%s: no unacknowledged error or warning', (_name, props) => {
     expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props))).toEqual([]);
+  });
+
+  test('query with a customer-managed key, and a reader granted grantQuery', () => {
+    expect(violations((stack) => {
+      const c = new ApiToFirehose(stack, 'Ingest', { query: {}, encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
+      c.grantQuery(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }));
+    }).filter((v) => !v.includes('S/Analyst'))).toEqual([]);
   });
 
   test('an existing bucket: the wildcard finding is acknowledged by its own id', () => {

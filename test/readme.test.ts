@@ -1,5 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'fs';
 import { join } from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ApiToFirehose } from '../src';
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -78,5 +81,13 @@ describe('README.md', () => {
         expect({ url, kind: statSync(file).isDirectory() ? 'tree' : 'blob' }).toEqual({ url, kind: m![1] || 'blob' });
       }
     });
+  });
+
+  test('the Query section\'s SQL is what the construct synthesizes', () => {
+    const stack = new Stack(new App(), 'S');
+    new ApiToFirehose(stack, 'Ingest', { query: { databaseName: 'analytics' } });
+    const synthesized = Object.values(Template.fromStack(stack).findResources('AWS::Athena::NamedQuery'))
+      .map((q: any) => `-- ${q.Properties.Name}\n${q.Properties.QueryString};`).join('\n\n');
+    expect(blocks('sql')).toEqual([`${synthesized}\n`]);
   });
 });

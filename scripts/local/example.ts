@@ -14,6 +14,10 @@ export interface DeployedExample {
   readonly rawBucket: string;
   readonly beaconBucket: string;
   readonly apiKeyId: string;
+  readonly typedApiKey: string;
+  readonly typedBucket: string;
+  /** The template that was deployed (the query e2e builds its Trino tables from it). */
+  readonly template: Record<string, any>;
 }
 
 /** Options of `deployExample`. */
@@ -48,5 +52,8 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     rawBucket: outputs.RawBucketName,
     beaconBucket: outputs.BeaconBucketName,
     apiKeyId: outputs.ApiKeyId,
+    typedApiKey: await apiKeyValue(outputs.TypedApiKeyId, endpoint),
+    typedBucket: outputs.TypedBucketName,
+    template,
   };
 }

@@ -1,0 +1,55 @@
+/**
+ * Creates the Glue tables of a synthesized template in Trino, mechanically (test/e2e/trino.ts converts each
+ * AWS::Glue::Table: same SerDe, columns, location, partition projection), with the template's intrinsics resolved
+ * against the stack deployed to LocalStack. Used by the query e2e and the demo.
+ */
+import { stackResources } from './deploy';
+import { TrinoClient, trinoDdlFromGlueTable } from '../../test/e2e/trino';
+
+/** A Glue table and the named queries of the same database, from a synthesized template. */
+export interface SynthesizedCatalog {
+  readonly logicalId: string;
+  readonly database: string;
+  readonly table: string;
+  readonly properties: Record<string, any>;
+  /** Named query SQL by name (the part after "<table>: "). */
+  readonly queries: Record<string, string>;
+}
+
+/** The Glue tables of a template whose logical ids start with `prefix`, each with its named queries. */
+export function synthesizedCatalogs(template: Record<string, any>, prefix = ''): SynthesizedCatalog[] {
+  const resources = Object.entries<any>(template.Resources ?? {});
+  return resources.filter(([id, r]) => r.Type === 'AWS::Glue::Table' && id.startsWith(prefix)).map(([logicalId, r]) => {
+    const table = r.Properties.TableInput.Name as string;
+    const database = r.Properties.DatabaseName as string;
+    const queries = Object.fromEntries(resources
+      .filter(([, q]) => q.Type === 'AWS::Athena::NamedQuery' && q.Properties.Database === database && q.Properties.Name.startsWith(`${table}: `))
+      .map(([, q]) => [q.Properties.Name.slice(table.length + 2), q.Properties.QueryString as string]));
+    return { logicalId, database, table, properties: r.Properties, queries };
+  });
+}
+
+/** Resolves Ref (to the deployed physical id, or LocalStack's pseudo parameters) and Fn::Join. */
+export function cfnResolver(physicalIds: Record<string, string>) {
+  const resolve = (value: unknown, path: string): string => {
+    if (typeof value === 'string') return value;
+    const v = value as Record<string, any>;
+    const pseudo: Record<string, string> = { 'AWS::AccountId': '000000000000', 'AWS::Region': 'us-east-1', 'AWS::Partition': 'aws' };
+    if (typeof v?.Ref === 'string' && pseudo[v.Ref]) return pseudo[v.Ref];
+    if (typeof v?.Ref === 'string' && physicalIds[v.Ref] !== undefined) return physicalIds[v.Ref];
+    if (Array.isArray(v?.['Fn::Join'])) return (v['Fn::Join'][1] as unknown[]).map((x, i) => resolve(x, `${path}[${i}]`)).join(v['Fn::Join'][0]);
+    throw new Error(`cannot resolve ${JSON.stringify(value)} at ${path}`);
+  };
+  return resolve;
+}
+
+/** Creates each catalog's schema and table in Trino; returns the catalogs. */
+export async function createInTrino(trino: TrinoClient, stackName: string, catalogs: SynthesizedCatalog[]): Promise<SynthesizedCatalog[]> {
+  const resolve = cfnResolver(await stackResources(stackName));
+  for (const c of catalogs) {
+    const ddl = trinoDdlFromGlueTable(c.properties, { resolve });
+    await trino.query(ddl.createSchema);
+    await trino.query(ddl.createTable);
+  }
+  return catalogs;
+}
