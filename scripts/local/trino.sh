@@ -125,11 +125,26 @@ describe_port() {
   return 0
 }
 
-# Ready when the coordinator has finished starting (static catalogs are loaded before that).
+# Ready when the coordinator has finished starting (static catalogs are loaded before that) and has discovered
+# itself as a worker: until then queries that scan tables fail with NO_NODES_AVAILABLE (a few seconds after start).
 ready() {
   local body
   body="$(curl -fsS --max-time 3 "$ENDPOINT/v1/info" 2>/dev/null)" || return 1
-  [[ "$body" == *'"starting":false'* ]]
+  [[ "$body" == *'"starting":false'* ]] || return 1
+  ENDPOINT="$ENDPOINT" node -e '
+    const sql = "SELECT count(*) FROM system.runtime.nodes WHERE state = '"'"'active'"'"'";
+    const headers = { "X-Trino-User": "trino.sh" };
+    (async () => {
+      let r = await (await fetch(process.env.ENDPOINT + "/v1/statement", { method: "POST", body: sql, headers, signal: AbortSignal.timeout(5000) })).json();
+      let n = 0;
+      for (;;) {
+        if (r.error) process.exit(1);
+        if (r.data) n = r.data[0][0];
+        if (!r.nextUri) break;
+        r = await (await fetch(r.nextUri, { headers, signal: AbortSignal.timeout(5000) })).json();
+      }
+      process.exit(n >= 1 ? 0 : 1);
+    })().catch(() => process.exit(1));' 2>/dev/null
 }
 
 rss_mb() { awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }

@@ -177,7 +177,11 @@ export class TrinoClient {
       try {
         response = await fetch(url, { method, body, headers: this.headers, signal: AbortSignal.timeout(Math.max(1_000, deadline - Date.now())) });
       } catch (e) {
-        throw new TrinoHttpError(0, url, `request failed: ${(e as Error).message}${method === 'POST' ? ' (is Trino running? scripts/local/trino.sh status)' : ''}`);
+        // A kept-alive socket to a Trino that has since restarted fails before anything is sent: retry once.
+        const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+        if (attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) continue;
+        const why = `${(e as Error).message}${code ? ` (${code})` : ''}`;
+        throw new TrinoHttpError(0, url, `request failed: ${why}${method === 'POST' ? ' - is Trino running? scripts/local/trino.sh status' : ''}`);
       }
       const text = await response.text();
       if ([502, 503, 504].includes(response.status) && Date.now() < deadline && attempt < 50) {
