@@ -73,6 +73,12 @@ const OBJECTS: Array<{ key: string; text: string; gzip?: boolean }> = [
   // Objects that are not what their name says, and names Trino skips
   { key: `${ODD}gzip/${randomUUID()}`, gzip: true, text: line(envelope(31, { type: 'gzip-without-extension' })) + '\n' },
   { key: `${ODD}fake-gz/${randomUUID()}.gz`, text: line(envelope(32, { type: 'plain-named-gz' })) + '\n' },
+  {
+    key: `${ODD}values/lines`,
+    text: ['{"requestId":"q1","index":"12"}', '{"requestId":"q2","index":1e3}', '{"requestId":"q3","index":-1.9}',
+      '{"requestId":"q4","index":true}', '{"requestId":unquoted,"index":2147483648}', '{"requestId":"q6","REQUESTID":"q6-last"}',
+      'not json', '{"requestId":"q8","body":{"type":"t","tags":"solo"}} trailing text', '{"requestId":"q9","eventId":{"z":[1, 2.50, "s"]}}'].join('\n') + '\n',
+  },
   { key: `${ODD}names/visible`, text: line(envelope(33, { type: 'visible' })) + '\n' },
   { key: `${ODD}names/_underscore`, text: line(envelope(34, { type: 'underscore' })) + '\n' },
   { key: `${ODD}names/.dot`, text: line(envelope(35, { type: 'dot' })) + '\n' },
@@ -299,6 +305,23 @@ describe('which objects Trino reads, and how it decides they are compressed', ()
     r.Properties.TableInput.Parameters = { classification: 'json' };
     return r;
   };
+
+  test('values: lenient number parsing, unquoted strings, duplicate keys, non-object lines, a scalar for an array', async () => {
+    const t = await createTable(unpartitioned('values', `${ODD}values/`));
+    // One small object is one split, read in order: no ORDER BY needed (or possible, for the null row).
+    const r = await trino.query(`SELECT requestid, index, eventid, body.tags FROM ${t}`);
+    expect(r.rows).toEqual([
+      ['q1', 12, null, null], // "12" -> 12
+      ['q2', 1000, null, null], // 1e3
+      ['q3', -1, null, null], // -1.9 is cut
+      ['q4', null, null, null], // true -> null
+      ['unquoted', null, null, null], // unquoted value accepted; 2^31 overflows int -> null
+      ['q6-last', null, null, null], // keys differing only in case: the last wins
+      [null, null, null, null], // a line that is not an object
+      ['q8', null, null, ['solo']], // text after the object ignored; a scalar becomes a one-element array
+      ['q9', null, '{"z":[1,2.50,"s"]}', null], // numbers kept as written in JSON text
+    ]);
+  });
 
   test('GZIP bytes in an object without .gz are read as text: a row of nulls, no error', async () => {
     const t = await createTable(unpartitioned('gzip_no_ext', `${ODD}gzip/`));
