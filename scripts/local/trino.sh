@@ -165,8 +165,6 @@ do_install() {
   local t0=$SECONDS tmp a
   rm -rf "$CACHE_ROOT"/.trino-install.*   # left by an interrupted install (we hold the lock)
   tmp="$(mktemp -d "$CACHE_ROOT/.trino-install.XXXXXX")"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$tmp'" RETURN
   log "fetching ${ARTIFACTS[*]} with Maven (cached in the local Maven repository; about 450 MB on first use)"
   for a in "${ARTIFACTS[@]}"; do
     # Offline first: with the artifact in the local Maven repository that skips the remote checks (about 10 s each).
@@ -185,6 +183,7 @@ do_install() {
   rm -rf "$INSTALL_DIR"
   mv "$tmp/unpacked" "$INSTALL_DIR"
   install_fingerprint >"$INSTALL_MARKER"
+  rm -rf "$tmp"
   exec 7>&-
   log "installed Trino $TRINO_VERSION with the hive plugin in $((SECONDS - t0)) s: $INSTALL_DIR ($(du -sh "$INSTALL_DIR" | cut -f1))"
 }
