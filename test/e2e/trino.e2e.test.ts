@@ -471,6 +471,7 @@ describe('trinoDdlFromGlueTable (no engine)', () => {
     ['uniontype<int,string>', 'Hive type "uniontype<int,string>": unknown or unsupported type \'uniontype\' at offset 9.'],
     ['decimal(40,2)', 'Hive type "decimal(40,2)": decimal(40, 2) is out of range (precision 1-38, scale <= precision) at offset 13.'],
     ['struct<>', 'Hive type "struct<>": a struct needs at least one field at offset 8.'],
+    ['constructor', 'Hive type "constructor": unknown or unsupported type \'constructor\' at offset 11.'],
   ])('Hive type %s is refused', (hive, message) => {
     expect(() => trinoTypeFromHive(hive)).toThrow(message);
   });
