@@ -125,11 +125,26 @@ describe_port() {
   return 0
 }
 
-# Ready when the coordinator has finished starting (static catalogs are loaded before that).
+# Ready when the coordinator has finished starting (static catalogs are loaded before that) and has discovered
+# itself as a worker: until then queries that scan tables fail with NO_NODES_AVAILABLE (a few seconds after start).
 ready() {
   local body
   body="$(curl -fsS --max-time 3 "$ENDPOINT/v1/info" 2>/dev/null)" || return 1
-  [[ "$body" == *'"starting":false'* ]]
+  [[ "$body" == *'"starting":false'* ]] || return 1
+  ENDPOINT="$ENDPOINT" node -e '
+    const sql = "SELECT count(*) FROM system.runtime.nodes WHERE state = '"'"'active'"'"'";
+    const headers = { "X-Trino-User": "trino.sh" };
+    (async () => {
+      let r = await (await fetch(process.env.ENDPOINT + "/v1/statement", { method: "POST", body: sql, headers, signal: AbortSignal.timeout(5000) })).json();
+      let n = 0;
+      for (;;) {
+        if (r.error) process.exit(1);
+        if (r.data) n = r.data[0][0];
+        if (!r.nextUri) break;
+        r = await (await fetch(r.nextUri, { headers, signal: AbortSignal.timeout(5000) })).json();
+      }
+      process.exit(n >= 1 ? 0 : 1);
+    })().catch(() => process.exit(1));' 2>/dev/null
 }
 
 rss_mb() { awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
@@ -150,8 +165,6 @@ do_install() {
   local t0=$SECONDS tmp a
   rm -rf "$CACHE_ROOT"/.trino-install.*   # left by an interrupted install (we hold the lock)
   tmp="$(mktemp -d "$CACHE_ROOT/.trino-install.XXXXXX")"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$tmp'" RETURN
   log "fetching ${ARTIFACTS[*]} with Maven (cached in the local Maven repository; about 450 MB on first use)"
   for a in "${ARTIFACTS[@]}"; do
     # Offline first: with the artifact in the local Maven repository that skips the remote checks (about 10 s each).
@@ -170,6 +183,7 @@ do_install() {
   rm -rf "$INSTALL_DIR"
   mv "$tmp/unpacked" "$INSTALL_DIR"
   install_fingerprint >"$INSTALL_MARKER"
+  rm -rf "$tmp"
   exec 7>&-
   log "installed Trino $TRINO_VERSION with the hive plugin in $((SECONDS - t0)) s: $INSTALL_DIR ($(du -sh "$INSTALL_DIR" | cut -f1))"
 }

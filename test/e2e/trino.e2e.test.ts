@@ -9,9 +9,11 @@
  * (workgroups, result locations, Athena-only functions); the SQL engine and the Hive connector are Athena's.
  */
 import { randomUUID } from 'crypto';
+import { createServer, IncomingMessage, Server } from 'http';
+import { AddressInfo } from 'net';
 import { gzipSync } from 'zlib';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { TrinoClient, TrinoQueryError, trinoDdlFromGlueTable, trinoTypeFromHive } from './trino';
+import { TrinoClient, TrinoHttpError, TrinoQueryError, trinoDdlFromGlueTable, trinoTypeFromHive } from './trino';
 import { emptyBucket, s3Client } from '../../scripts/local/deploy';
 
 jest.setTimeout(180_000);
@@ -73,6 +75,12 @@ const OBJECTS: Array<{ key: string; text: string; gzip?: boolean }> = [
   // Objects that are not what their name says, and names Trino skips
   { key: `${ODD}gzip/${randomUUID()}`, gzip: true, text: line(envelope(31, { type: 'gzip-without-extension' })) + '\n' },
   { key: `${ODD}fake-gz/${randomUUID()}.gz`, text: line(envelope(32, { type: 'plain-named-gz' })) + '\n' },
+  {
+    key: `${ODD}values/lines`,
+    text: ['{"requestId":"q1","index":"12"}', '{"requestId":"q2","index":1e3}', '{"requestId":"q3","index":-1.9}',
+      '{"requestId":"q4","index":true}', '{"requestId":unquoted,"index":2147483648}', '{"requestId":"q6","REQUESTID":"q6-last"}',
+      'not json', '{"requestId":"q8","body":{"type":"t","tags":"solo"}} trailing text', '{"requestId":"q9","eventId":{"z":[1, 2.50, "s"]}}'].join('\n') + '\n',
+  },
   { key: `${ODD}names/visible`, text: line(envelope(33, { type: 'visible' })) + '\n' },
   { key: `${ODD}names/_underscore`, text: line(envelope(34, { type: 'underscore' })) + '\n' },
   { key: `${ODD}names/.dot`, text: line(envelope(35, { type: 'dot' })) + '\n' },
@@ -300,6 +308,23 @@ describe('which objects Trino reads, and how it decides they are compressed', ()
     return r;
   };
 
+  test('values: lenient number parsing, unquoted strings, duplicate keys, non-object lines, a scalar for an array', async () => {
+    const t = await createTable(unpartitioned('values', `${ODD}values/`));
+    // One small object is one split, read in order: no ORDER BY needed (or possible, for the null row).
+    const r = await trino.query(`SELECT requestid, index, eventid, body.tags FROM ${t}`);
+    expect(r.rows).toEqual([
+      ['q1', 12, null, null], // "12" -> 12
+      ['q2', 1000, null, null], // 1e3
+      ['q3', -1, null, null], // -1.9 is cut
+      ['q4', null, null, null], // true -> null
+      ['unquoted', null, null, null], // unquoted value accepted; 2^31 overflows int -> null
+      ['q6-last', null, null, null], // keys differing only in case: the last wins
+      [null, null, null, null], // a line that is not an object
+      ['q8', null, null, ['solo']], // text after the object ignored; a scalar becomes a one-element array
+      ['q9', null, '{"z":[1,2.50,"s"]}', null], // numbers kept as written in JSON text
+    ]);
+  });
+
   test('GZIP bytes in an object without .gz are read as text: a row of nulls, no error', async () => {
     const t = await createTable(unpartitioned('gzip_no_ext', `${ODD}gzip/`));
     const r = await trino.query(`SELECT requestid, count(*) FROM ${t} GROUP BY requestid`);
@@ -379,6 +404,16 @@ describe('partition projection', () => {
 });
 
 describe('TrinoClient', () => {
+  test('catalog hive is the session default, so SQL written for Athena (schema.table) runs as is', async () => {
+    const t = trinoDdlFromGlueTable(glueTable('athena_style'), { resolve });
+    await trino.query(t.createTable);
+    const athena = new TrinoClient({ schema: db });
+    const r = await athena.query(`SELECT count(requestid) FROM "${db}".athena_style WHERE dt = '2026/12/01/21'`);
+    expect(r.rows).toEqual([[1]]);
+    const unqualified = await athena.query("SELECT count(requestid) FROM athena_style WHERE dt = '2026/12/01/21'");
+    expect(unqualified.rows).toEqual([[1]]);
+  });
+
   test('a failing statement raises Trino\'s message, error name and position', async () => {
     const err = await trino.query('SELECT nope FROM (VALUES 1) t(x)').catch((e) => e);
     expect(err).toBeInstanceOf(TrinoQueryError);
@@ -436,6 +471,7 @@ describe('trinoDdlFromGlueTable (no engine)', () => {
     ['uniontype<int,string>', 'Hive type "uniontype<int,string>": unknown or unsupported type \'uniontype\' at offset 9.'],
     ['decimal(40,2)', 'Hive type "decimal(40,2)": decimal(40, 2) is out of range (precision 1-38, scale <= precision) at offset 13.'],
     ['struct<>', 'Hive type "struct<>": a struct needs at least one field at offset 8.'],
+    ['constructor', 'Hive type "constructor": unknown or unsupported type \'constructor\' at offset 11.'],
   ])('Hive type %s is refused', (hive, message) => {
     expect(() => trinoTypeFromHive(hive)).toThrow(message);
   });
@@ -481,5 +517,83 @@ describe('trinoDdlFromGlueTable (no engine)', () => {
     const ddl = trinoDdlFromGlueTable(r, { resolve, drop: ['TableInput.Owner'] });
     expect(ddl.notes).toContain('TableInput.Owner: dropped as asked (options.drop)');
     expect(ddl.createTable).not.toContain('me');
+  });
+});
+
+describe('TrinoClient protocol handling (a local HTTP server playing Trino)', () => {
+  let server: Server;
+  let base: string;
+  const seen: string[] = [];
+  let handler: (req: IncomingMessage, path: string) => { status: number; body: unknown };
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} user=${req.headers['x-trino-user']} catalog=${req.headers['x-trino-catalog']}`);
+      const { status, body } = handler(req, req.url ?? '');
+      res.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => { seen.length = 0; });
+
+  test('retries 503, follows nextUri across pages, keeps the last columns', async () => {
+    let busy = 2;
+    handler = (_req, path) => {
+      if (path === '/v1/statement') return busy-- > 0 ? { status: 503, body: 'busy' } : { status: 200, body: { id: 'q1', nextUri: `${base}/p/1` } };
+      if (path === '/p/1') return { status: 200, body: { id: 'q1', nextUri: `${base}/p/2`, columns: [{ name: 'x', type: 'bigint' }], data: [[1], [2]] } };
+      return { status: 200, body: { id: 'q1', columns: [{ name: 'x', type: 'bigint' }], data: [[3]], stats: { state: 'FINISHED' } } };
+    };
+    const r = await new TrinoClient({ endpoint: base, user: 'u' }).query('SELECT x');
+    expect(r.rows).toEqual([[1], [2], [3]]);
+    expect(r.columns.map((c) => c.name)).toEqual(['x']);
+    expect(seen).toEqual([
+      'POST /v1/statement user=u catalog=hive', 'POST /v1/statement user=u catalog=hive', 'POST /v1/statement user=u catalog=hive',
+      'GET /p/1 user=u catalog=hive', 'GET /p/2 user=u catalog=hive',
+    ]);
+  });
+
+  test('an unexpected status is a TrinoHttpError with the body', async () => {
+    handler = () => ({ status: 401, body: 'Basic authentication or X-Trino-User must be sent' });
+    const err = await new TrinoClient({ endpoint: base }).query('SELECT 1').catch((e) => e);
+    expect(err).toBeInstanceOf(TrinoHttpError);
+    expect(err.message).toBe(`Trino at ${base}/v1/statement answered HTTP 401: Basic authentication or X-Trino-User must be sent`);
+  });
+
+  test('a query past its deadline is cancelled (DELETE nextUri) and reported', async () => {
+    handler = (req) => (req.method === 'DELETE' ? { status: 204, body: '' } : { status: 200, body: { id: 'q2', nextUri: `${base}/p/again`, stats: { state: 'RUNNING' } } });
+    const err = await new TrinoClient({ endpoint: base, timeoutMs: 300 }).query('SELECT slow').catch((e) => e);
+    expect(err.message).toMatch(/^Trino query q2 did not finish within 300 ms \(state RUNNING\); cancelled\./);
+    expect(seen[seen.length - 1]).toBe('DELETE /p/again user=e2e catalog=hive');
+  });
+
+  test('row values become objects along the type signature, through arrays and maps', async () => {
+    const sig = {
+      rawType: 'array',
+      arguments: [{
+        kind: 'TYPE',
+        value: {
+          rawType: 'row',
+          arguments: [
+            { kind: 'NAMED_TYPE', value: { fieldName: { name: 'a' }, typeSignature: { rawType: 'varchar', arguments: [] } } },
+            {
+              kind: 'NAMED_TYPE',
+              value: {
+                fieldName: { name: 'm' },
+                typeSignature: {
+                  rawType: 'map',
+                  arguments: [
+                    { kind: 'TYPE', value: { rawType: 'varchar', arguments: [] } },
+                    { kind: 'TYPE', value: { rawType: 'row', arguments: [{ kind: 'NAMED_TYPE', value: { fieldName: { name: 'n' }, typeSignature: { rawType: 'bigint', arguments: [] } } }] } },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      }],
+    };
+    handler = () => ({ status: 200, body: { id: 'q3', columns: [{ name: 'c', type: 'array(row(a varchar, m map(varchar, row(n bigint))))', typeSignature: sig }], data: [[[['x', { k: [7] }], null]]] } });
+    expect(await new TrinoClient({ endpoint: base }).objects('SELECT c')).toEqual([{ c: [{ a: 'x', m: { k: { n: 7 } } }, null] }]);
   });
 });

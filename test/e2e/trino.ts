@@ -177,7 +177,11 @@ export class TrinoClient {
       try {
         response = await fetch(url, { method, body, headers: this.headers, signal: AbortSignal.timeout(Math.max(1_000, deadline - Date.now())) });
       } catch (e) {
-        throw new TrinoHttpError(0, url, `request failed: ${(e as Error).message}${method === 'POST' ? ' (is Trino running? scripts/local/trino.sh status)' : ''}`);
+        // A kept-alive socket to a Trino that has since restarted fails before anything is sent: retry once.
+        const code = ((e as Error).cause as { code?: string } | undefined)?.code;
+        if (attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) continue;
+        const why = `${(e as Error).message}${code ? ` (${code})` : ''}`;
+        throw new TrinoHttpError(0, url, `request failed: ${why}${method === 'POST' ? ' - is Trino running? scripts/local/trino.sh status' : ''}`);
       }
       const text = await response.text();
       if ([502, 503, 504].includes(response.status) && Date.now() < deadline && attempt < 50) {
@@ -334,7 +338,7 @@ export function trinoDdlFromGlueTable(resource: unknown, options: GlueToTrinoOpt
   const serde = asRecord(sd.SerdeInfo, 'TableInput.StorageDescriptor.SerdeInfo');
   unknownKeys(serde, ['SerializationLibrary', 'Parameters', 'Name'], 'TableInput.StorageDescriptor.SerdeInfo');
   const lib = str(serde.SerializationLibrary, 'TableInput.StorageDescriptor.SerdeInfo.SerializationLibrary');
-  const storage = STORAGE_FORMATS[lib];
+  const storage = own(STORAGE_FORMATS, lib);
   if (!storage) throw new Error(`TableInput.StorageDescriptor.SerdeInfo.SerializationLibrary ${JSON.stringify(lib)} is not one of ${Object.keys(STORAGE_FORMATS).join(', ')}.`);
   for (const [key, expected] of [['InputFormat', storage.input], ['OutputFormat', storage.output]] as const) {
     const got = sd[key] === undefined ? undefined : str(sd[key], `TableInput.StorageDescriptor.${key}`);
@@ -377,7 +381,7 @@ export function trinoDdlFromGlueTable(resource: unknown, options: GlueToTrinoOpt
       const col = partitionColumns.find((c) => rest.startsWith(`${c.name}.`));
       if (!col) throw new Error(`${where}: projection parameter for a column that is not a partition key (${partitionColumns.map((c) => c.name).join(', ') || 'none'}).`);
       const suffix = rest.slice(col.name.length + 1);
-      const mapping = PROJECTION_COLUMN_PROPERTIES[suffix];
+      const mapping = own(PROJECTION_COLUMN_PROPERTIES, suffix);
       if (!mapping) throw new Error(`${where}: unknown projection property '${suffix}' (Trino 476 maps ${Object.keys(PROJECTION_COLUMN_PROPERTIES).join(', ')}).`);
       columnProps.set(col.name, [...(columnProps.get(col.name) ?? []), `${mapping.property} = ${mapping.encode(value, where)}`]);
     } else if (key === 'EXTERNAL') {
@@ -524,7 +528,7 @@ class HiveTypeParser {
         return `${word}(${n})`;
       }
       default: {
-        const t = PRIMITIVES[word];
+        const t = own(PRIMITIVES, word);
         if (!t) this.fail(`unknown or unsupported type '${word}'`);
         return t;
       }
@@ -621,6 +625,11 @@ function integer(value: string, where: string): string {
 function oneOf(value: string, allowed: string[], where: string): string {
   if (!allowed.includes(value)) throw new Error(`${where} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}.`);
   return value;
+}
+
+/** A table lookup that ignores inherited keys ('constructor' is no Hive type). */
+function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
