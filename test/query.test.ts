@@ -30,7 +30,8 @@ describe('query: the default table', () => {
     expect(t.StorageDescriptor.SerdeInfo).toEqual({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' });
     expect(t.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.mapred.TextInputFormat');
     expect(t.StorageDescriptor.Columns.map((c: any) => [c.Name, c.Type])).toEqual([
-      ['apikeyid', 'string'], ['requestid', 'string'], ['receivedat', 'bigint'], ['index', 'int'], ['body', 'string'],
+      ['apikeyid', 'string'], ['requestid', 'string'], ['receivedat', 'bigint'], ['eventid', 'string'], ['index', 'int'],
+      ['body', 'string'],
     ]);
     expect(t.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', bucket, '/events/']] });
     expect(t.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string', Comment: 'Delivery time (yyyy/MM/dd/HH, UTC)' }]);
@@ -70,7 +71,7 @@ describe('query: the default table', () => {
     });
   });
 
-  test('named queries: recent events, events per hour, the deduplicated view (requestId + index)', () => {
+  test('named queries: recent events, events per hour, the deduplicated view (by the client\'s eventId, else requestId + index)', () => {
     const db = construct.glueDatabase!.databaseInput as any;
     const table = `"${db.name}"."events"`;
     expect(queryStrings(template)).toEqual({
@@ -90,9 +91,10 @@ describe('query: the default table', () => {
       ].join('\n'),
       'events: create the deduplicated view': [
         `CREATE OR REPLACE VIEW "${db.name}"."events_deduplicated" AS`,
-        'SELECT "apikeyid", "requestid", "receivedat", "index", "body", "dt"',
+        'SELECT "apikeyid", "requestid", "receivedat", "eventid", "index", "body", "dt"',
         'FROM (',
-        '  SELECT *, row_number() OVER (PARTITION BY "dt", "requestid", "index" ORDER BY "receivedat") AS "copy"',
+        '  SELECT *, row_number() OVER (PARTITION BY "dt", "apikeyid", "eventid", CASE WHEN "eventid" IS NULL THEN "requestid" END, '
+          + 'CASE WHEN "eventid" IS NULL THEN "index" END ORDER BY "receivedat") AS "copy"',
         `  FROM ${table}`,
         ')',
         'WHERE "copy" = 1',
