@@ -74,7 +74,8 @@ const HOSTILE = [
   { kind: 'vtl', text: '$context.requestId #set($x = 1) ${input.body} $util.escapeJavaScript("x") #if(true)y#end' },
   { kind: 'nested', deep: { list: [1, 2.5, { b: null, c: [true, false] }], empty: {} } },
 ];
-const BATCH = [{ kind: 'batch', n: 0 }, { kind: 'batch', n: 1, s: 'two "quoted"' }, { kind: 'batch', n: 2 }];
+// One event carries a client event id (the eventid column), one an invalid id (null), one none.
+const BATCH = [{ kind: 'batch', n: 0, eventId: 'e2e-query.0' }, { kind: 'batch', n: 1, s: 'two "quoted"', eventId: 'not valid!' }, { kind: 'batch', n: 2 }];
 const USER_AGENT = 'e2e/1.0 "quoted" \\ $context.identity.apiKey';
 const TYPED = [
   { type: 'full', value: 1.5, count: 3, ok: true, tags: ['a', 'b "q"'], page: { url: 'https://x.example/?q="1"', ms: 120 }, extra: { any: ['thing', 1] } },
@@ -99,8 +100,8 @@ describe('the envelope instance (body without properties in its schema)', () => 
   test('recent events: exactly the events sent, with their types; the body column holds each event\'s JSON text', async () => {
     const r = await trinoQuery(catalogOf('Ingest').queries['recent events']);
     expect(columnTypes(r)).toEqual([
-      ['apikeyid', 'varchar'], ['requestid', 'varchar'], ['receivedat', 'bigint'], ['index', 'integer'],
-      ['useragent', 'varchar'], ['traceid', 'varchar'], ['tenant', 'varchar'], ['source', 'varchar'], ['pipeline', 'varchar'],
+      ['apikeyid', 'varchar'], ['requestid', 'varchar'], ['receivedat', 'bigint'], ['eventid', 'varchar'],
+      ['index', 'integer'], ['useragent', 'varchar'], ['traceid', 'varchar'], ['tenant', 'varchar'], ['source', 'varchar'], ['pipeline', 'varchar'],
       ['body', 'varchar'], ['dt', 'varchar'],
     ]);
     const rows = records(r);
@@ -110,6 +111,9 @@ describe('the envelope instance (body without properties in its schema)', () => 
       expect(row.receivedat).toBeGreaterThanOrEqual(started - 60_000);
       expect(row.receivedat).toBeLessThanOrEqual(Date.now());
       expect(row.dt).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\d{2}$/);
+      // The envelope's eventId column holds the event's own id when it has a valid one, else null.
+      const id = JSON.parse(row.body).eventId;
+      expect(row.eventid).toBe(typeof id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(id) ? id : null);
     }
     expect(rows.filter((row) => row.index === null)).toHaveLength(HOSTILE.length);
     expect(rows.filter((row) => row.index !== null).map((row) => row.index).sort()).toEqual([0, 1, 2]);
