@@ -1,15 +1,8 @@
+import {
+  BATCH_RECORDS_PROPERTY, DEFAULT_MAX_EVENTS, PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_RECORDS,
+} from './limits';
 import { checkIntegerRange } from './validation';
 
-/** Firehose PutRecordBatch: at most 500 records per call. */
-export const PUT_RECORD_BATCH_MAX_RECORDS = 500;
-/** Firehose PutRecordBatch: at most 4 MiB per call. */
-export const PUT_RECORD_BATCH_MAX_BYTES = 4 * 1024 * 1024;
-/** Firehose: at most 1,000 KiB per record (before base64). */
-export const RECORD_MAX_BYTES = 1000 * 1024;
-/** API Gateway ends a mapping template's #foreach after 1,000 iterations, so a batch request holds at most 1,000 events. */
-export const PACKED_MAX_EVENTS = 1000;
-/** The JSON property of a batch request that holds the events. */
-export const BATCH_RECORDS_PROPERTY = 'records';
 
 /**
  * How a batch request is written to Firehose.
@@ -70,7 +63,7 @@ export interface BatchOptions {
 /** Checks batch options at synth time and fills in defaults. */
 export function resolveBatchOptions(opts: BatchOptions | undefined): Required<BatchOptions> {
   const mode = opts?.mode ?? BatchMode.PACKED;
-  const maxEvents = opts?.maxEvents ?? 500;
+  const maxEvents = opts?.maxEvents ?? DEFAULT_MAX_EVENTS;
   checkIntegerRange(`batch.maxEvents (${mode.name})`, maxEvents, 1, mode.maxEventsLimit);
   return {
     enabled: opts?.enabled ?? true,

@@ -1,3 +1,4 @@
+import { EVENT_ID_PATTERN, MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS } from './limits';
 import { checkEventPropertyName, checkFieldName, checkHeaderName, checkQueryParameterName, checkUniqueFieldNames } from './validation';
 
 /**
@@ -272,8 +273,6 @@ function vtlHeaderStringOrNull(target: string, headerName: string): string {
   ].join('\n');
 }
 
-/** Event ids the templates copy: 1-128 characters that are inert in JSON and VTL, so they need no escaping. */
-export const EVENT_ID_PATTERN = '[A-Za-z0-9._:-]{1,128}';
 
 /**
  * VTL that sets `target` to the event id as a JSON string, or `null`. `ref` is the id as a VTL reference
@@ -415,10 +414,6 @@ export enum RejectReason {
  */
 const EMPTY_BODY = '$raw.matches("[\\x00-\\x20]*") || $raw == "{}"';
 
-/** The largest single-event or packed body (characters) a template forwards: Firehose takes 1,000 KiB per record. */
-export const MAX_RECORD_BODY_CHARS = 1_000_000;
-/** The largest record-per-event batch body (characters) a template forwards: PutRecordBatch takes 4 MiB per call. */
-export const MAX_BATCH_BODY_CHARS = 4_000_000;
 
 /**
  * The request a template renders when it refuses the call: a PutRecord to the

@@ -1,7 +1,8 @@
 import { Aws, Duration, aws_apigateway as apigw, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BATCH_RECORDS_PROPERTY, BatchMode, BatchOptions, batchRequestSchema } from './batch';
+import { BatchMode, BatchOptions, batchRequestSchema } from './batch';
 import { BodyFormat, RecordEnvelope, packedBatchTemplate, putRecordBatchTemplate, putRecordTemplate } from './envelope';
+import { BATCH_RECORDS_PROPERTY } from './limits';
 import { acknowledge } from './nag';
 import { IntegrationResponseSpec, METHOD_STATUS_CODES, putRecordBatchResponses, putRecordResponses } from './responses';
 

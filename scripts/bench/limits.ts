@@ -20,8 +20,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { REPO_ROOT } from './prices';
 import { Column, int, markdownTable, textTable } from './table';
 import { ApiToFirehose } from '../../src';
-import { PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS, RECORD_MAX_BYTES } from '../../src/batch';
-import { MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS } from '../../src/envelope';
+import {
+  MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS, PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_BYTES, PUT_RECORD_BATCH_MAX_RECORDS, RECORD_MAX_BYTES,
+} from '../../src/limits';
 
 const QUOTAS_FILE = path.join(REPO_ROOT, 'docs', 'quotas.json');
 const COST_FILE = path.join(REPO_ROOT, 'docs', 'benchmarks', 'cost.json');
