@@ -1,7 +1,6 @@
-import {
-  BATCH_RECORDS_PROPERTY, DEFAULT_MAX_EVENTS, PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_RECORDS,
-} from './limits';
-import { checkIntegerRange } from './validation';
+import { PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_RECORDS } from './limits';
+import { IntegrationResponseSpec, putRecordBatchResponses, putRecordResponses } from './private/responses';
+import { BatchTemplateOptions, packedBatchTemplate, putRecordBatchTemplate } from './private/templates';
 
 
 /**
@@ -13,7 +12,8 @@ export class BatchMode {
    * (at most 500 events and 4 MiB per request). Billing rounds each record up
    * to 5 KB. Partial failures are answered 500 with the failed indices.
    */
-  public static readonly RECORD_PER_EVENT = new BatchMode('RECORD_PER_EVENT', 'PutRecordBatch', PUT_RECORD_BATCH_MAX_RECORDS);
+  public static readonly RECORD_PER_EVENT = new BatchMode('RECORD_PER_EVENT', 'PutRecordBatch', PUT_RECORD_BATCH_MAX_RECORDS,
+    putRecordBatchTemplate, putRecordBatchResponses);
 
   /**
    * All events of a request packed, one JSON line each, into a single Firehose
@@ -21,7 +21,7 @@ export class BatchMode {
    * 413 beyond). The cheapest mode: one 5 KB billing unit can hold dozens of
    * small events. The request is stored whole or not at all.
    */
-  public static readonly PACKED = new BatchMode('PACKED', 'PutRecord', PACKED_MAX_EVENTS);
+  public static readonly PACKED = new BatchMode('PACKED', 'PutRecord', PACKED_MAX_EVENTS, packedBatchTemplate, putRecordResponses);
 
   private constructor(
     /** The mode's name. */
@@ -30,7 +30,19 @@ export class BatchMode {
     public readonly firehoseAction: string,
     /** The largest `maxEvents` this mode allows. */
     public readonly maxEventsLimit: number,
+    private readonly template: (opts: BatchTemplateOptions) => string,
+    private readonly responses: () => IntegrationResponseSpec[],
   ) {}
+
+  /** @internal The request template of a batch request in this mode. */
+  public _requestTemplate(opts: BatchTemplateOptions): string {
+    return this.template(opts);
+  }
+
+  /** @internal What the batch method answers in this mode. */
+  public _responses(): IntegrationResponseSpec[] {
+    return this.responses();
+  }
 }
 
 /**
@@ -58,34 +70,4 @@ export interface BatchOptions {
    * @see https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html
    */
   readonly maxEvents?: number;
-}
-
-/** Checks batch options at synth time and fills in defaults. */
-export function resolveBatchOptions(opts: BatchOptions | undefined): Required<BatchOptions> {
-  const mode = opts?.mode ?? BatchMode.PACKED;
-  const maxEvents = opts?.maxEvents ?? DEFAULT_MAX_EVENTS;
-  checkIntegerRange(`batch.maxEvents (${mode.name})`, maxEvents, 1, mode.maxEventsLimit);
-  return {
-    enabled: opts?.enabled ?? true,
-    path: opts?.path ?? 'batch',
-    mode,
-    maxEvents,
-  };
-}
-
-/** JSON Schema (draft-04) of a batch request body. */
-export function batchRequestSchema(maxEvents: number, eventSchema: Record<string, unknown>): Record<string, unknown> {
-  return {
-    type: 'object',
-    required: [BATCH_RECORDS_PROPERTY],
-    additionalProperties: false,
-    properties: {
-      [BATCH_RECORDS_PROPERTY]: {
-        type: 'array',
-        minItems: 1,
-        maxItems: maxEvents,
-        items: eventSchema,
-      },
-    },
-  };
 }

@@ -10,7 +10,7 @@ const DIR = path.join(__dirname, 'templates');
 const update = process.env.UPDATE_TEMPLATES === '1';
 
 test('the configurations set every prop of ApiToFirehoseProps', () => {
-  const src = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'api-to-firehose.ts'), 'utf-8');
+  const src = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'props.ts'), 'utf-8');
   const configs = fs.readFileSync(path.join(__dirname, 'configurations.ts'), 'utf-8');
   const props = [...src.matchAll(/^ {2}readonly (\w+)\?:/gm)].map((m) => m[1]);
   expect(props.length).toBeGreaterThan(30);

@@ -1,46 +1,6 @@
-import { Duration, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions, aws_sns as sns } from 'aws-cdk-lib';
+import { Duration, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as actions } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-
-/**
- * Monitoring options: alarms on everything that loses or delays data.
- */
-export interface MonitoringOptions {
-  /**
-   * Whether the alarms are created.
-   * @default true
-   */
-  readonly alarms?: boolean;
-  /**
-   * A topic notified when an alarm fires or recovers.
-   * @default - no action
-   */
-  readonly alarmTopic?: sns.ITopic;
-  /**
-   * Oldest record age in Firehose that counts as delayed delivery.
-   * @default - 2 x the buffering interval, at least 5 minutes
-   */
-  readonly freshnessThreshold?: Duration;
-  /**
-   * Share of requests answered 5xx (0-1) that raises the server error alarm.
-   * @default 0.01
-   */
-  readonly serverErrorRate?: number;
-  /**
-   * Share of requests answered 4xx (0-1) that raises the client error alarm (bad clients, invalid keys, throttling).
-   * @default 0.1
-   */
-  readonly clientErrorRate?: number;
-  /**
-   * p99 latency that raises the latency alarm.
-   * @default Duration.seconds(2)
-   */
-  readonly latencyThreshold?: Duration;
-  /**
-   * Whether a CloudWatch dashboard is created.
-   * @default false
-   */
-  readonly dashboard?: boolean;
-}
+import { MonitoringSettings } from './resolve';
 
 /** What the alarms watch (plain names, so this file needs no construct from the main file). */
 export interface MonitoredResources {
@@ -48,7 +8,6 @@ export interface MonitoredResources {
   /** The REST API's name; API alarms are skipped without it (an imported API). */
   readonly restApiName?: string;
   readonly stageName?: string;
-  readonly bufferingInterval: Duration;
 }
 
 /** The metrics the alarms and the dashboard use. */
@@ -86,24 +45,15 @@ export function ingestionMetrics(r: MonitoredResources) {
   };
 }
 
-/** Checks a rate prop (0-1). */
-export function checkRate(prop: string, value: number | undefined): void {
-  if (value === undefined) return;
-  if (!(value > 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 (exclusive) and 1, got ${value}.`);
-}
-
 /**
  * Creates the alarms (and optionally a dashboard) under `scope`.
  * Missing data is not breaching: an idle endpoint is not an outage.
  */
-export function createMonitoring(scope: Construct, r: MonitoredResources, opts: MonitoringOptions = {}) {
-  checkRate('monitoring.serverErrorRate', opts.serverErrorRate);
-  checkRate('monitoring.clientErrorRate', opts.clientErrorRate);
+export function createMonitoring(scope: Construct, r: MonitoredResources, opts: MonitoringSettings) {
   const { firehose: f, api } = ingestionMetrics(r);
   const alarms: cloudwatch.Alarm[] = [];
-  if (opts.alarms ?? true) {
-    const freshness = opts.freshnessThreshold
-      ?? Duration.seconds(Math.max(300, 2 * r.bufferingInterval.toSeconds()));
+  if (opts.alarms) {
+    const freshness = opts.freshnessThreshold;
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, description: string,
       comparison = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods = 1) => {
       const a = new cloudwatch.Alarm(scope, id, {
@@ -129,11 +79,11 @@ export function createMonitoring(scope: Construct, r: MonitoredResources, opts: 
     alarm('ThrottledRecordsAlarm', f.throttledRecords, 0,
       'Firehose throttled records: the stream is at its quota; clients receive 503.');
     if (api) {
-      alarm('ServerErrorAlarm', api.serverErrorRate, opts.serverErrorRate ?? 0.01,
+      alarm('ServerErrorAlarm', api.serverErrorRate, opts.serverErrorRate,
         'API 5xx rate is high: events are being refused by the backend.');
-      alarm('ClientErrorAlarm', api.clientErrorRate, opts.clientErrorRate ?? 0.1,
+      alarm('ClientErrorAlarm', api.clientErrorRate, opts.clientErrorRate,
         'API 4xx rate is high: invalid keys, bad bodies or throttled callers.', undefined, 3);
-      alarm('LatencyAlarm', api.latencyP99, (opts.latencyThreshold ?? Duration.seconds(2)).toMilliseconds(),
+      alarm('LatencyAlarm', api.latencyP99, opts.latencyThreshold.toMilliseconds(),
         'API p99 latency is high.', undefined, 3);
     }
   }

@@ -1,4 +1,4 @@
-import { REJECT_MARKER, RejectReason, vtlJsonEscape } from './envelope';
+import { REJECT_MARKER, RejectReason, vtlJsonEscape } from './vtl';
 
 /**
  * Pure builders for the integration response templates and gateway response

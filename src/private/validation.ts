@@ -1,4 +1,5 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
+import { QueryOptions } from '../query-options';
 
 /**
  * Pure synth-time checks for ApiToFirehose props.
@@ -162,4 +163,49 @@ export function checkCors(cors: { readonly allowOrigin: string; readonly allowHe
   for (const h of cors.allowHeaders ?? []) {
     if (!HEADER.test(h)) throw new Error(`cors.allowHeaders entries must be header names, got '${h}'.`);
   }
+}
+
+/** Athena's smallest per-query scan cutoff (bytes). */
+export const BYTES_SCANNED_CUTOFF_MIN = 10_000_000;
+
+/** Glue names: lowercase letters, digits and underscores. */
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Checks the query options. */
+export function checkQueryOptions(o: QueryOptions): void {
+  if (o.databaseName !== undefined && !Token.isUnresolved(o.databaseName) && !GLUE_NAME.test(o.databaseName)) {
+    throw new Error(`query.databaseName must be 1-255 lowercase letters, digits or underscores, got '${o.databaseName}'.`);
+  }
+  if (o.tableName !== undefined && !GLUE_NAME.test(o.tableName)) {
+    throw new Error(`query.tableName must be 1-255 lowercase letters, digits or underscores, got '${o.tableName}'.`);
+  }
+  if (o.workGroupName !== undefined && !Token.isUnresolved(o.workGroupName) && !WORKGROUP_NAME.test(o.workGroupName)) {
+    throw new Error(`query.workGroupName must be 1-128 letters, digits, '.', '_' or '-', got '${o.workGroupName}'.`);
+  }
+  const cutoff = o.bytesScannedCutoffPerQuery;
+  if (cutoff && !cutoff.isUnresolved() && cutoff.toBytes() < BYTES_SCANNED_CUTOFF_MIN) {
+    throw new Error(`query.bytesScannedCutoffPerQuery must be at least 10 MB (${BYTES_SCANNED_CUTOFF_MIN} bytes), got ${cutoff.toBytes()} bytes.`);
+  }
+  const expiry = o.resultsExpiration;
+  if (expiry && !expiry.isUnresolved() && (expiry.toHours() % 24 !== 0 || expiry.toDays() < 1)) {
+    throw new Error(`query.resultsExpiration must be a whole number of days (at least 1), got ${expiry.toHumanString()}.`);
+  }
+  if (o.firstDay !== undefined) {
+    const m = DAY.exec(o.firstDay);
+    const date = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : undefined;
+    if (!date || date.getUTCMonth() !== +m![2] - 1 || date.getUTCDate() !== +m![3]) {
+      throw new Error(`query.firstDay must be a date as yyyy-MM-dd, got '${o.firstDay}'.`);
+    }
+  }
+  if (o.parquetCompression && !o.parquet) {
+    throw new Error('query.parquetCompression applies to Parquet output: set query.parquet to true.');
+  }
+}
+
+/** Checks a rate prop (0-1). */
+export function checkRate(prop: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!(value > 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 (exclusive) and 1, got ${value}.`);
 }

@@ -1,21 +1,9 @@
 import { Names, RemovalPolicy, aws_apigateway as apigw, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { CorsSettings } from './methods';
 import { acknowledge } from './nag';
+import { ApiSettings } from './resolve';
 import { badRequestBodyTemplate, gatewayResponseTemplate } from './responses';
-
-/** Settings of the REST API: a given one, or those of the one to create. */
-export interface ApiSettings {
-  /** An existing REST API; the other settings then apply only where noted. */
-  readonly restApi?: apigw.IRestApi;
-  /** The stage of an imported `restApi`. */
-  readonly stage?: apigw.Stage;
-  readonly stageName: string;
-  readonly cloudWatchRole: boolean;
-  readonly tracingEnabled: boolean;
-  /** Stage-wide throttle of a new API. */
-  readonly throttle: apigw.ThrottleSettings;
-}
+import { CorsSettings } from '../cors';
 
 /** What `createApi` made or found. */
 export interface Api {
@@ -32,7 +20,7 @@ export interface Api {
  */
 export function createApi(scope: Construct, s: ApiSettings): Api {
   if (s.restApi) {
-    return { restApi: s.restApi, stage: s.stage ?? knownStage(s.restApi), owned: false };
+    return { restApi: s.restApi, stage: s.stage, owned: false };
   }
   const restApi = createRestApi(scope, s);
   return { restApi, stage: s.stage ?? restApi.deploymentStage, owned: true };
@@ -94,13 +82,4 @@ export function addJsonGatewayResponses(api: apigw.RestApi, cors?: CorsSettings)
     templates: { 'application/json': badRequestBodyTemplate() },
     responseHeaders,
   });
-}
-
-function knownStage(api: apigw.IRestApi): apigw.Stage | undefined {
-  // An imported IRestApi throws when asked for its deployment stage.
-  try {
-    return api.deploymentStage;
-  } catch {
-    return undefined;
-  }
 }

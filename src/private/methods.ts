@@ -1,81 +1,40 @@
 import { Aws, Duration, aws_apigateway as apigw, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BatchMode, BatchOptions, batchRequestSchema } from './batch';
-import { BodyFormat, RecordEnvelope, packedBatchTemplate, putRecordBatchTemplate, putRecordTemplate } from './envelope';
-import { BATCH_RECORDS_PROPERTY } from './limits';
 import { acknowledge } from './nag';
-import { IntegrationResponseSpec, METHOD_STATUS_CODES, putRecordBatchResponses, putRecordResponses } from './responses';
-
-/**
- * How `text/plain` requests are handled.
- */
-export enum TextPlainMode {
-  /** Not accepted: 415, nothing is written. */
-  REJECT = 'REJECT',
-  /** The body is stored as a JSON string, escaped, whatever it contains. */
-  AS_STRING = 'AS_STRING',
-  /** The body must be JSON (validated against the event schema, 400 otherwise) and is stored as JSON. */
-  AS_JSON = 'AS_JSON',
-}
-
-/**
- * CORS settings.
- */
-export interface CorsSettings {
-  /** The allowed origin: one origin such as 'https://app.example.com', or '*'. */
-  readonly allowOrigin: string;
-  /**
-   * Request headers browsers may send. The default covers cdk-api-to-firehose-client (`Content-Type`, `X-Api-Key`);
-   * add any header you pass in its `headers` option.
-   * @default ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id']
-   */
-  readonly allowHeaders?: string[];
-  /**
-   * How long browsers may cache the preflight answer.
-   * @default Duration.hours(1)
-   */
-  readonly maxAge?: Duration;
-}
+import { Route } from './request-shapes';
+import { IntegrationResponseSpec, METHOD_STATUS_CODES } from './responses';
+import { CorsSettings } from '../cors';
 
 /** Resolved settings of the ingestion methods. */
 export interface MethodSettings {
   readonly restApi: apigw.IRestApi;
-  readonly stage?: apigw.Stage;
-  /** The delivery stream's name and ARN (literals or tokens). */
-  readonly streamName: string;
+  /** The delivery stream's ARN (a literal or a token). */
   readonly streamArn: string;
-  readonly envelope: RecordEnvelope;
-  readonly eventSchema: apigw.JsonSchema;
-  readonly batch: Required<BatchOptions>;
-  /** Path parts of the single-event resource and of the batch resource below it. */
-  readonly resourceParts: string[];
-  readonly batchParts: string[];
-  readonly textPlain: TextPlainMode;
+  /** The routes, in the order their resources and methods are added. */
+  readonly routes: Route[];
   readonly cors?: CorsSettings;
   readonly apiKeyRequired: boolean;
   readonly authorizationType?: apigw.AuthorizationType;
   readonly authorizer?: apigw.IAuthorizer;
 }
 
-/** What `createMethods` made. */
+/** What `createMethods` made: the role and validator, and each route's resource and method, in the routes' order. */
 export interface Methods {
   readonly role: iam.Role;
   readonly requestValidator: apigw.IRequestValidator;
-  readonly resource: apigw.IResource;
-  readonly method: apigw.Method;
-  readonly batchMethod?: apigw.Method;
-  readonly batchMode?: BatchMode;
-  readonly url?: string;
-  readonly batchUrl?: string;
+  readonly resources: apigw.IResource[];
+  readonly methods: apigw.Method[];
 }
 
+/** Firehose actions in the order the role's statement lists them. */
+const ACTION_ORDER = ['PutRecord', 'PutRecordBatch'];
+
 /**
- * Creates the role API Gateway assumes to call Firehose, the request
- * validator and models, and the `POST` methods (single event, batch) with
- * their Firehose integrations and CORS preflights.
+ * Creates the role API Gateway assumes to call Firehose (the routes' actions on the one stream), the request
+ * validator and models, and a `POST` method per route with its Firehose integration and CORS preflight.
  */
 export function createMethods(scope: Construct, s: MethodSettings): Methods {
-  const usesBatchCall = s.batch.enabled && s.batch.mode.firehoseAction === 'PutRecordBatch';
+  const actions = ACTION_ORDER.filter((a) => s.routes.some((r) => r.firehoseAction === a));
   const role = new iam.Role(scope, 'ApiGatewayRole', {
     assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -83,7 +42,7 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
     description: 'Lets API Gateway put records into this construct\'s delivery stream only',
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: usesBatchCall ? ['firehose:PutRecord', 'firehose:PutRecordBatch'] : ['firehose:PutRecord'],
+    actions: actions.map((a) => `firehose:${a}`),
     resources: [s.streamArn],
   }));
 
@@ -106,7 +65,6 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
       requestId: { type: apigw.JsonSchemaType.STRING },
     },
   });
-
   const methodOptions = {
     apiKeyRequired: s.apiKeyRequired,
     authorizationType: s.authorizer ? undefined : s.authorizationType,
@@ -114,59 +72,18 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
     requestValidator,
     methodResponses: methodResponses(errorModel, s.cors),
   };
-  // Models for each accepted content type; text/plain only when asked for.
-  const models = (modelId: string, schema: apigw.JsonSchema) => {
-    const m: Record<string, apigw.IModel> = { 'application/json': model(modelId, 'application/json', schema) };
-    if (s.textPlain === TextPlainMode.AS_JSON) m['text/plain'] = model(`${modelId}Text`, 'text/plain', schema);
-    return m;
-  };
-  const { streamName, envelope } = s;
 
-  const resource = s.resourceParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), s.restApi.root);
-  const singleTemplates: Record<string, string> = {
-    'application/json': putRecordTemplate({ streamName, envelope, bodyFormat: BodyFormat.JSON }),
-  };
-  if (s.textPlain !== TextPlainMode.REJECT) {
-    singleTemplates['text/plain'] = putRecordTemplate({
-      streamName, envelope, bodyFormat: s.textPlain === TextPlainMode.AS_JSON ? BodyFormat.JSON : BodyFormat.TEXT,
-    });
+  const resources: apigw.IResource[] = [];
+  const methods: apigw.Method[] = [];
+  for (const route of s.routes) {
+    const resource = route.pathParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), s.restApi.root);
+    const integrated = integration(role, route.firehoseAction, route.requestTemplates, route.responses, s.cors);
+    const requestModels = Object.fromEntries(route.models.map((m) => [m.contentType, model(m.id, m.contentType, m.schema)]));
+    methods.push(resource.addMethod('POST', integrated, { ...methodOptions, requestModels }));
+    if (s.cors) addPreflight(resource, s.cors);
+    resources.push(resource);
   }
-  const method = resource.addMethod('POST',
-    integration(role, 'PutRecord', singleTemplates, putRecordResponses(), s.cors), {
-      ...methodOptions,
-      requestModels: models('EventModel', s.eventSchema),
-    });
-  if (s.cors) addPreflight(resource, s.cors);
-
-  let batchMethod: apigw.Method | undefined;
-  let batchUrl: string | undefined;
-  if (s.batch.enabled) {
-    const batchResource = s.batchParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), resource);
-    const batchSchema = batchRequestSchema(s.batch.maxEvents, s.eventSchema as Record<string, unknown>) as apigw.JsonSchema;
-    const templateOptions = { streamName, envelope, recordsProperty: BATCH_RECORDS_PROPERTY };
-    const batchTemplate = usesBatchCall ? putRecordBatchTemplate(templateOptions) : packedBatchTemplate(templateOptions);
-    const batchTemplates: Record<string, string> = { 'application/json': batchTemplate };
-    if (s.textPlain === TextPlainMode.AS_JSON) batchTemplates['text/plain'] = batchTemplate;
-    batchMethod = batchResource.addMethod('POST', integration(role, s.batch.mode.firehoseAction, batchTemplates,
-      usesBatchCall ? putRecordBatchResponses() : putRecordResponses(), s.cors), {
-      ...methodOptions,
-      requestModels: models('BatchModel', batchSchema),
-    });
-    if (s.cors) addPreflight(batchResource, s.cors);
-    if (s.stage) batchUrl = s.stage.urlForPath(batchResource.path);
-  }
-  const url = s.stage ? s.stage.urlForPath(resource.path) : undefined;
-
-  return {
-    role,
-    requestValidator,
-    resource,
-    method,
-    batchMethod,
-    batchMode: s.batch.enabled ? s.batch.mode : undefined,
-    url,
-    batchUrl,
-  };
+  return { role, requestValidator, resources, methods };
 }
 
 /**

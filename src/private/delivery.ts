@@ -3,11 +3,8 @@ import {
   ArnFormat,
   Aws,
   Duration,
-  Names,
   RemovalPolicy,
-  Size,
   Stack,
-  TimeZone,
   aws_glue as glue,
   aws_iam as iam,
   aws_kinesisfirehose as firehose,
@@ -16,67 +13,11 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { EnvelopeFieldSource, RecordEnvelope } from './envelope';
 import { acknowledge, nagFindingId } from './nag';
+import { DeliverySettings } from './resolve';
 
 /** Id of the log stream the Firehose L2 adds to the error log group (`logGroup.addStream('S3Destination')`). */
 const DELIVERY_LOG_STREAM_ID = 'S3Destination';
-/** Dynamic partitioning needs at least this buffering. */
-export const PARTITIONING_MIN_INTERVAL_SECONDS = 60;
-export const PARTITIONING_MIN_SIZE_MIB = 64;
-
-/**
- * Checks `partitionByField`: it must name an envelope field whose values are
- * few (a key, a tenant, a constant), and buffering must meet the dynamic
- * partitioning minimums.
- */
-export function checkPartitioning(field: string, envelope: RecordEnvelope, interval: Duration, size: Size): void {
-  const names = envelope.raw ? [] : envelope.fields.map((f) => f.name);
-  if (!names.includes(field)) {
-    throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
-  }
-  const f = envelope.fields.find((x) => x.name === field)!;
-  const perEvent = [EnvelopeFieldSource.BATCH_INDEX, EnvelopeFieldSource.RECEIVED_AT, EnvelopeFieldSource.REQUEST_ID, EnvelopeFieldSource.EVENT_ID];
-  if (perEvent.includes(f.source)) {
-    throw new Error(`partitionByField '${field}' would create a prefix per ${f.source.toLowerCase()}: partition by a key, tenant or constant field.`);
-  }
-  if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
-    throw new Error(`bufferingInterval must be at least ${PARTITIONING_MIN_INTERVAL_SECONDS} seconds with partitionByField, got ${interval.toSeconds()} seconds.`);
-  }
-  if (!size.isUnresolved() && size.toMebibytes() < PARTITIONING_MIN_SIZE_MIB) {
-    throw new Error(`bufferingSize must be at least ${PARTITIONING_MIN_SIZE_MIB} MiB with partitionByField, got ${size.toMebibytes()} MiB.`);
-  }
-}
-
-/** Record format conversion: JSON in, Parquet out, with a Glue table as the schema. */
-export interface ParquetConversion {
-  /** The table whose columns are the schema. */
-  readonly table: glue.CfnTable;
-  /** The Parquet writer's compression (Firehose's own compression is then UNCOMPRESSED). */
-  readonly compression: firehose.ParquetCompression;
-}
-
-/** Resolved settings of a new delivery stream. */
-export interface DeliverySettings {
-  readonly bucket: s3.IBucket;
-  readonly deliveryStreamName?: string;
-  readonly bufferingInterval: Duration;
-  readonly bufferingSize: Size;
-  readonly compression: firehose.Compression;
-  readonly dataOutputPrefix: string;
-  readonly errorOutputPrefix: string;
-  readonly errorLogRetention?: logs.RetentionDays;
-  readonly encryptionKey?: kms.IKey;
-  /** Envelope field to partition by (dynamic partitioning). */
-  readonly partitionByField?: string;
-  /** Whether a Firehose record may hold several JSON lines (packed batches): partitioning then splits them first. */
-  readonly multiLineRecords: boolean;
-  /** The time zone of `!{timestamp:...}` prefixes and of the default `YYYY/MM/dd/HH/` path. */
-  readonly timeZone?: TimeZone;
-  /** Convert records to Parquet. */
-  readonly parquet?: ParquetConversion;
-}
-
 /** What `createDelivery` made. */
 export interface Delivery {
   readonly role: iam.Role;
@@ -98,10 +39,9 @@ export interface Delivery {
  * `withoutPolicyUpdates()`, so those grants are dropped and the role keeps
  * only the statements below.
  */
-export function createDelivery(scope: Construct, s: DeliverySettings): Delivery {
-  const { bucket } = s;
+export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3.IBucket, parquetTable?: glue.CfnTable): Delivery {
   const logGroup = new logs.LogGroup(scope, 'DeliveryErrors', {
-    retention: s.errorLogRetention ?? logs.RetentionDays.ONE_MONTH,
+    retention: s.errorLogRetention,
     removalPolicy: RemovalPolicy.RETAIN,
   });
   const role = new iam.Role(scope, 'DeliveryRole', {
@@ -130,12 +70,12 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
       resources: [key.keyArn],
     }));
   }
-  if (s.parquet) policy.addStatements(glueSchemaStatement(scope, s.parquet.table));
+  if (parquetTable) policy.addStatements(glueSchemaStatement(scope, parquetTable));
   acknowledge(policy, nagFindingId('AwsSolutions-IAM5', 'Resource', scope, bucket.arnForObjects('*')),
     'Firehose writes objects under generated keys, so s3:PutObject/GetObject/AbortMultipartUpload need <bucket>/*; ' +
     'no other bucket, action or log stream is granted.');
 
-  const deliveryStreamName = s.deliveryStreamName ?? Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
+  const deliveryStreamName = s.deliveryStreamName;
   const partitioning = s.partitionByField !== undefined;
   const grantsDropped = role.withoutPolicyUpdates();
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
@@ -149,7 +89,7 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
       bufferingInterval: s.bufferingInterval,
       bufferingSize: s.bufferingSize,
       // With record format conversion the L2 refuses any compression here: the serializer compresses.
-      compression: s.parquet ? undefined : s.compression,
+      compression: parquetTable ? undefined : s.compression,
       dataOutputPrefix: s.dataOutputPrefix,
       errorOutputPrefix: s.errorOutputPrefix,
       encryptionKey: s.encryptionKey,
@@ -157,10 +97,10 @@ export function createDelivery(scope: Construct, s: DeliverySettings): Delivery 
       timeZone: s.timeZone,
       dynamicPartitioning: partitioning ? { enabled: true, retryDuration: Duration.seconds(300) } : undefined,
       processors: partitioning ? partitioningProcessors(s.partitionByField!, s.multiLineRecords) : undefined,
-      dataFormatConversion: s.parquet ? {
-        schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(s.parquet.table),
+      dataFormatConversion: parquetTable && s.parquet ? {
+        schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(parquetTable),
         inputFormat: firehose.InputFormat.OPENX_JSON,
-        outputFormat: new firehose.ParquetOutputFormat({ compression: s.parquet.compression }),
+        outputFormat: new firehose.ParquetOutputFormat({ compression: s.parquet }),
       } : undefined,
     }),
   });

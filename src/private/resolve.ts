@@ -1,0 +1,322 @@
+import {
+  Duration, Names, Size, TimeZone, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs,
+  aws_s3 as s3, aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { QuerySettings } from './catalog';
+import { kindOf } from './field-kinds';
+import { BatchSettings, ShapeSettings } from './request-shapes';
+import { planTable } from './table';
+import {
+  checkBufferingInterval, checkBufferingSize, checkCors, checkDeliveryStreamName, checkIntegerRange,
+  checkPrefix, checkPrefixPair, checkQueryOptions, checkRate, normalizeResourcePath,
+} from './validation';
+import { BatchMode } from '../batch';
+import { CorsSettings } from '../cors';
+import { DEFAULT_MAX_EVENTS } from '../limits';
+import { ApiToFirehoseProps } from '../props';
+import { RecordEnvelope } from '../record-envelope';
+import { TextPlainMode } from '../text-plain';
+
+/**
+ * The event schema used when none is given: a JSON object with at least one property. It refuses an empty body
+ * whether API Gateway validates it as `{}` or as no JSON (recorded on AWS: an empty body fails a required-fields model).
+ */
+const DEFAULT_EVENT_SCHEMA: apigw.JsonSchema = {
+  type: apigw.JsonSchemaType.OBJECT,
+  minProperties: 1,
+};
+
+/**
+ * Usage plan and stage throttle when none is given. It counts requests, not bytes: 500 requests/s is half the
+ * smallest per-stream Firehose quota (1,000 requests/s), and keeps single events up to about 2 KB within the smallest
+ * byte quota (1 MiB/s). A batch request may carry up to 1,000 KiB (packed) or 4 MiB (record per event), so no request
+ * rate that still admits small single events can bound batch traffic by bytes (1 MiB/s is one packed 1,000 KiB
+ * request a second); Firehose bounds it instead and the API answers 503 with Retry-After. See README "Limits and
+ * scale" (scripts/bench/limits.ts).
+ */
+const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1000 };
+
+/** Props that configure a new delivery stream, refused together with `deliveryStream`. */
+const DELIVERY_PROPS: (keyof ApiToFirehoseProps)[] = [
+  'bucket', 'deliveryStreamName', 'bufferingInterval', 'bufferingSize', 'compression', 'dataOutputPrefix',
+  'errorOutputPrefix', 'errorLogRetention', 'partitionByField', 'encryptionKey', 'lifecycleRules', 'timeZone', 'query',
+];
+
+/** Dynamic partitioning needs at least this buffering. */
+export const PARTITIONING_MIN_INTERVAL_SECONDS = 60;
+export const PARTITIONING_MIN_SIZE_MIB = 64;
+
+/** Resolved settings of a new delivery stream (and its bucket, unless one is given). */
+export interface DeliverySettings {
+  /** The bucket given, else a new one with the key and lifecycle rules below. */
+  readonly bucket?: s3.IBucket;
+  readonly lifecycleRules?: s3.LifecycleRule[];
+  readonly deliveryStreamName: string;
+  readonly bufferingInterval: Duration;
+  readonly bufferingSize: Size;
+  readonly compression: firehose.Compression;
+  readonly dataOutputPrefix: string;
+  readonly errorOutputPrefix: string;
+  readonly errorLogRetention: logs.RetentionDays;
+  readonly encryptionKey?: kms.IKey;
+  /** Envelope field to partition by (dynamic partitioning). */
+  readonly partitionByField?: string;
+  /** Whether a Firehose record may hold several JSON lines (packed batches): partitioning then splits them first. */
+  readonly multiLineRecords: boolean;
+  readonly timeZone?: TimeZone;
+  /** Parquet output (record format conversion) and its compression. */
+  readonly parquet?: firehose.ParquetCompression;
+}
+
+/** Resolved settings of the REST API. */
+export interface ApiSettings {
+  /** An existing REST API, and its stage when known. */
+  readonly restApi?: apigw.IRestApi;
+  readonly stage?: apigw.Stage;
+  readonly stageName: string;
+  readonly cloudWatchRole: boolean;
+  readonly tracingEnabled: boolean;
+  /** Stage-wide throttle of a new API. */
+  readonly throttle: apigw.ThrottleSettings;
+  /** Whether API Gateway's own errors answer JSON (only for a REST API this construct creates). */
+  readonly jsonGatewayResponses: boolean;
+}
+
+/** Resolved settings of the usage plan, keys and WAF. */
+export interface AccessSettings {
+  readonly apiKeyRequired: boolean;
+  readonly apiKeys?: apigw.IApiKey[];
+  readonly throttle: apigw.ThrottleSettings;
+  readonly quota?: apigw.QuotaSettings;
+  readonly webAclArn?: string;
+  readonly authorizationType?: apigw.AuthorizationType;
+  readonly authorizer?: apigw.IAuthorizer;
+  /** The type the methods end up with, for the findings that depend on it. */
+  readonly effectiveAuthorizationType: apigw.AuthorizationType;
+}
+
+/** Resolved monitoring settings. */
+export interface MonitoringSettings {
+  readonly alarms: boolean;
+  readonly alarmTopic?: sns.ITopic;
+  readonly freshnessThreshold: Duration;
+  readonly serverErrorRate: number;
+  readonly clientErrorRate: number;
+  readonly latencyThreshold: Duration;
+  readonly dashboard: boolean;
+}
+
+/** Every prop, with its default applied and checked: what the builders receive. */
+export interface Settings {
+  /** A new delivery stream, or the existing one given. */
+  readonly delivery?: DeliverySettings;
+  readonly existingStream?: firehose.IDeliveryStream;
+  readonly bufferingInterval: Duration;
+  readonly api: ApiSettings;
+  readonly access: AccessSettings;
+  readonly cors?: CorsSettings;
+  /** The request shapes' settings, and the batch route's (none when batching is off). */
+  readonly shapes: ShapeSettings;
+  readonly batch?: BatchSettings;
+  readonly monitoring: MonitoringSettings;
+  readonly query?: QuerySettings;
+}
+
+/**
+ * Applies the defaults and refuses props that are out of range or contradict each other, in one pass, before
+ * anything is built. `scope` is the construct: default names derive from its path.
+ */
+export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Settings {
+  if (props.deliveryStream) {
+    const given = DELIVERY_PROPS.filter((k) => props[k] !== undefined);
+    if (given.length > 0) {
+      throw new Error(`${given.join(', ')} configure a new delivery stream and cannot be used with deliveryStream: configure the existing stream instead.`);
+    }
+  }
+  const partitioning = props.partitionByField !== undefined;
+  const bufferingInterval = props.bufferingInterval ?? Duration.seconds(60);
+  const parquet = props.query?.parquet ?? false;
+  const bufferingSize = props.bufferingSize ?? Size.mebibytes(partitioning || parquet ? 64 : 10);
+  checkBufferingInterval(bufferingInterval);
+  checkBufferingSize(bufferingSize);
+  checkDeliveryStreamName(props.deliveryStreamName);
+  const envelope = props.envelope ?? RecordEnvelope.DEFAULT;
+  if (partitioning) checkPartitioning(props.partitionByField!, envelope, bufferingInterval, bufferingSize);
+  const dataOutputPrefix = props.dataOutputPrefix
+    ?? (partitioning ? `events/${props.partitionByField}=!{partitionKeyFromQuery:${props.partitionByField}}/` : 'events/');
+  const errorOutputPrefix = props.errorOutputPrefix ?? 'errors/!{firehose:error-output-type}/';
+  checkPrefix('dataOutputPrefix', dataOutputPrefix, { allowPartitionKeys: partitioning });
+  checkPrefix('errorOutputPrefix', errorOutputPrefix, { allowPartitionKeys: false });
+  checkPrefixPair(dataOutputPrefix, errorOutputPrefix);
+  if (partitioning && !dataOutputPrefix.includes(`!{partitionKeyFromQuery:${props.partitionByField}}`)) {
+    throw new Error(`dataOutputPrefix must contain !{partitionKeyFromQuery:${props.partitionByField}} when partitionByField is set, got '${dataOutputPrefix}'.`);
+  }
+  checkIntegerRange('throttle.rateLimit', props.throttle?.rateLimit, 0, 1_000_000);
+  checkIntegerRange('throttle.burstLimit', props.throttle?.burstLimit, 0, 1_000_000);
+  checkIntegerRange('quota.limit', props.quota?.limit, 1, 2_147_483_647);
+  if (props.apiKeys && props.apiKeyRequired === false) {
+    throw new Error('apiKeys were given but apiKeyRequired is false: the keys would not be enforced.');
+  }
+  if (props.quota && props.apiKeyRequired === false) {
+    throw new Error('quota applies through a usage plan, which needs apiKeyRequired: true.');
+  }
+  if (props.restApi && props.stageName) {
+    throw new Error('stageName applies only to a REST API this construct creates; the given restApi has its own stages.');
+  }
+  if (props.restApi && props.cloudWatchRole !== undefined) {
+    throw new Error('cloudWatchRole applies only to a REST API this construct creates.');
+  }
+  if (props.restApi && props.tracingEnabled !== undefined) {
+    throw new Error('tracingEnabled applies only to a REST API this construct creates: enable tracing on your stage.');
+  }
+  if (props.cors) checkCors(props.cors);
+  if (props.lifecycleRules && props.bucket) {
+    throw new Error('lifecycleRules apply to the bucket this construct creates: set them on the bucket you passed.');
+  }
+  if (props.encryptionKey && props.bucket) {
+    throw new Error('encryptionKey encrypts the bucket this construct creates: the bucket you passed keeps its own encryption.');
+  }
+  if (props.query) {
+    checkQueryOptions(props.query);
+    if (parquet) checkParquet(props, bufferingSize);
+  }
+  const batch = resolveBatch(props);
+  const resourceParts = normalizeResourcePath('resourcePath', props.resourcePath ?? '/');
+  const apiKeyRequired = props.apiKeyRequired ?? true;
+  const throttle = props.throttle ?? DEFAULT_THROTTLE;
+  const eventSchema = props.eventSchema ?? DEFAULT_EVENT_SCHEMA;
+  const textPlain = props.textPlain ?? TextPlainMode.REJECT;
+
+  // A usage plan and a WAF association bind to a stage: an imported API has none unless it is given.
+  const stage = props.restApi ? props.stage ?? knownStage(props.restApi) : props.stage;
+  if (props.restApi && !stage) {
+    if (props.webAclArn) throw new Error('webAclArn needs a stage: pass `stage` when `restApi` is imported.');
+    if (apiKeyRequired) throw new Error('apiKeyRequired needs a stage for the usage plan: pass `stage` when `restApi` is imported.');
+  }
+  checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
+  checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
+
+  const shapes = { envelope, eventSchema, textPlain, resourceParts };
+  const bodyAsText = textPlain === TextPlainMode.AS_STRING;
+  return {
+    delivery: props.deliveryStream ? undefined : {
+      bucket: props.bucket,
+      lifecycleRules: props.lifecycleRules,
+      deliveryStreamName: props.deliveryStreamName ?? Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }),
+      bufferingInterval,
+      bufferingSize,
+      compression: props.compression ?? firehose.Compression.GZIP,
+      dataOutputPrefix,
+      errorOutputPrefix,
+      errorLogRetention: props.errorLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.encryptionKey,
+      partitionByField: props.partitionByField,
+      multiLineRecords: batch?.mode === BatchMode.PACKED,
+      timeZone: props.timeZone,
+      parquet: parquet ? props.query?.parquetCompression ?? firehose.ParquetCompression.SNAPPY : undefined,
+    },
+    existingStream: props.deliveryStream,
+    bufferingInterval,
+    api: {
+      restApi: props.restApi,
+      stage,
+      stageName: props.stageName ?? 'prod',
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      tracingEnabled: props.tracingEnabled ?? false,
+      throttle,
+      jsonGatewayResponses: props.jsonGatewayResponses ?? true,
+    },
+    access: {
+      apiKeyRequired,
+      apiKeys: props.apiKeys,
+      throttle,
+      quota: props.quota,
+      webAclArn: props.webAclArn,
+      authorizationType: props.authorizationType,
+      authorizer: props.authorizer,
+      effectiveAuthorizationType: props.authorizer?.authorizationType ?? props.authorizationType ?? apigw.AuthorizationType.NONE,
+    },
+    cors: props.cors,
+    shapes,
+    batch,
+    monitoring: {
+      alarms: props.monitoring?.alarms ?? true,
+      alarmTopic: props.monitoring?.alarmTopic,
+      freshnessThreshold: props.monitoring?.freshnessThreshold ?? Duration.seconds(Math.max(300, 2 * bufferingInterval.toSeconds())),
+      serverErrorRate: props.monitoring?.serverErrorRate ?? 0.01,
+      clientErrorRate: props.monitoring?.clientErrorRate ?? 0.1,
+      latencyThreshold: props.monitoring?.latencyThreshold ?? Duration.seconds(2),
+      dashboard: props.monitoring?.dashboard ?? false,
+    },
+    query: props.query ? {
+      databaseName: props.query.databaseName
+        ?? Names.uniqueResourceName(scope, { maxLength: 128, separator: '_' }).toLowerCase().replace(/[^a-z0-9_]/g, '_'),
+      createDatabase: props.query.databaseName === undefined,
+      tableName: props.query.tableName ?? 'events',
+      workGroupName: props.query.workGroupName ?? Names.uniqueResourceName(scope, { maxLength: 128, separator: '-' }),
+      bytesScannedCutoffPerQuery: props.query.bytesScannedCutoffPerQuery ?? Size.gibibytes(10),
+      resultsExpiration: props.query.resultsExpiration ?? Duration.days(7),
+      firstDay: props.query.firstDay ?? '2025-01-01',
+      parquet: parquet ? props.query.parquetCompression ?? firehose.ParquetCompression.SNAPPY : undefined,
+      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix }),
+      envelope,
+      timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
+      encryptionKey: props.encryptionKey,
+    } : undefined,
+  };
+}
+
+/** The batch route's settings, or undefined when batching is off. */
+function resolveBatch(props: ApiToFirehoseProps): BatchSettings | undefined {
+  const mode = props.batch?.mode ?? BatchMode.PACKED;
+  const maxEvents = props.batch?.maxEvents ?? DEFAULT_MAX_EVENTS;
+  checkIntegerRange(`batch.maxEvents (${mode.name})`, maxEvents, 1, mode.maxEventsLimit);
+  const path = props.batch?.path ?? 'batch';
+  const pathParts = normalizeResourcePath('batch.path', path);
+  const enabled = props.batch?.enabled ?? true;
+  if (enabled && pathParts.length === 0) {
+    throw new Error('batch.path must not be empty: the batch method needs its own resource.');
+  }
+  return enabled ? { mode, maxEvents, pathParts } : undefined;
+}
+
+/**
+ * Checks `partitionByField`: it must name an envelope field whose values are few (a key, a tenant, a constant),
+ * and buffering must meet the dynamic partitioning minimums.
+ */
+export function checkPartitioning(field: string, envelope: RecordEnvelope, interval: Duration, size: Size): void {
+  const names = envelope.raw ? [] : envelope.fields.map((f) => f.name);
+  if (!names.includes(field)) {
+    throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
+  }
+  const refusal = kindOf(envelope.fields.find((x) => x.name === field)!).partitionRefusal;
+  if (refusal) {
+    throw new Error(`partitionByField '${field}' would create a prefix per ${refusal}: partition by a key, tenant or constant field.`);
+  }
+  if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
+    throw new Error(`bufferingInterval must be at least ${PARTITIONING_MIN_INTERVAL_SECONDS} seconds with partitionByField, got ${interval.toSeconds()} seconds.`);
+  }
+  if (!size.isUnresolved() && size.toMebibytes() < PARTITIONING_MIN_SIZE_MIB) {
+    throw new Error(`bufferingSize must be at least ${PARTITIONING_MIN_SIZE_MIB} MiB with partitionByField, got ${size.toMebibytes()} MiB.`);
+  }
+}
+
+/** Parquet conversion: Firehose needs 64 MiB buffers and leaves compression to the Parquet writer. */
+function checkParquet(props: ApiToFirehoseProps, bufferingSize: Size): void {
+  if (!bufferingSize.isUnresolved() && bufferingSize.toMebibytes() < 64) {
+    throw new Error(`bufferingSize must be at least 64 MiB with query.parquet (record format conversion), got ${bufferingSize.toMebibytes()} MiB.`);
+  }
+  if (props.compression && props.compression.value !== firehose.Compression.UNCOMPRESSED.value) {
+    throw new Error(`compression must be UNCOMPRESSED or unset with query.parquet (the Parquet writer compresses: query.parquetCompression), got ${props.compression.value}.`);
+  }
+}
+
+function knownStage(api: apigw.IRestApi): apigw.Stage | undefined {
+  // An imported IRestApi throws when asked for its deployment stage.
+  try {
+    return api.deploymentStage;
+  } catch {
+    return undefined;
+  }
+}
