@@ -1,8 +1,14 @@
-import { BatchMode, batchRequestSchema, resolveBatchOptions } from '../src/batch';
+import { App, Stack } from 'aws-cdk-lib';
+import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../src';
+import { batchRequestSchema } from '../src/private/request-shapes';
+import { resolveProps } from '../src/private/resolve';
+
+const resolveBatch = (props: ApiToFirehoseProps) => resolveProps(new ApiToFirehose(new Stack(new App(), 'S'), 'I'), props).batch;
 
 describe('batch options', () => {
   test('defaults: enabled, packed, path batch, 500 events', () => {
-    expect(resolveBatchOptions(undefined)).toEqual({ enabled: true, path: 'batch', mode: BatchMode.PACKED, maxEvents: 500 });
+    expect(resolveBatch({})).toEqual({ pathParts: ['batch'], mode: BatchMode.PACKED, maxEvents: 500 });
+    expect(resolveBatch({ batch: { enabled: false } })).toBeUndefined();
   });
   test('modes call the right Firehose action', () => {
     expect(BatchMode.PACKED.firehoseAction).toBe('PutRecord');
@@ -15,7 +21,7 @@ describe('batch options', () => {
     [BatchMode.PACKED, 1001, false],
     [BatchMode.PACKED, 0, false],
   ])('%s maxEvents %d accepted: %s', (mode, maxEvents, ok) => {
-    const run = () => resolveBatchOptions({ mode, maxEvents });
+    const run = () => resolveBatch({ batch: { mode, maxEvents } });
     if (ok) expect(run).not.toThrow();
     else expect(run).toThrow(`batch.maxEvents (${mode.name}) must be a whole number between 1 and ${mode.maxEventsLimit}, got ${maxEvents}.`);
   });

@@ -1,7 +1,7 @@
 import { App, Stack, aws_apigateway as apigw, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../src';
-import { acknowledge, nagFindingId } from '../src/nag';
+import { acknowledge, nagFindingId } from '../src/private/nag';
 
 function violations(configure: (stack: Stack) => void): string[] {
   const stack = new Stack(new App(), 'S');

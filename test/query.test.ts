@@ -1,7 +1,8 @@
 import { App, Duration, Size, Stack, TimeZone, aws_apigateway as apigw, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, EnvelopeFieldSource, RecordEnvelope, TextPlainMode } from '../src';
-import { ENVELOPE_COLUMN_TYPES, QueryTableSpec, namedQueries } from '../src/query';
+import { ColumnRole, FIELD_KINDS } from '../src/private/field-kinds';
+import { QueryTableSpec, namedQueries } from '../src/private/sql';
 
 function synth(props: ApiToFirehoseProps, extra?: (stack: Stack) => Partial<ApiToFirehoseProps>) {
   const stack = new Stack(new App(), 'S');
@@ -294,28 +295,29 @@ describe('grantQuery', () => {
 });
 
 describe('the dedup view key', () => {
-  const spec = (fields: { source: string; column: string }[]): QueryTableSpec => ({
+  const spec = (fields: { role: ColumnRole | string; column: string }[]): QueryTableSpec => ({
     databaseName: 'db',
     tableName: 'events',
     columns: fields.map((f) => ({ name: f.column, type: 'string' })),
     partitions: [],
-    fields: fields as QueryTableSpec['fields'],
+    roles: fields as QueryTableSpec['roles'],
     injected: [],
     timeZone: 'UTC',
   });
-  const view = (fields: { source: string; column: string }[]) => namedQueries(spec(fields)).find((q) => q.id === 'DeduplicatedView')?.sql;
+  const view = (fields: { role: string; column: string }[]) => namedQueries(spec(fields)).find((q) => q.id === 'DeduplicatedView')?.sql;
 
   test('a client event id, scoped by API key, else requestId + index', () => {
     expect(view([
-      { source: 'API_KEY_ID', column: 'apikeyid' }, { source: 'EVENT_ID', column: 'eventid' },
-      { source: 'REQUEST_ID', column: 'requestid' }, { source: 'BATCH_INDEX', column: 'index' },
+      { role: ColumnRole.SCOPE, column: 'apikeyid' }, { role: ColumnRole.EVENT_ID, column: 'eventid' },
+      { role: ColumnRole.REQUEST, column: 'requestid' }, { role: ColumnRole.INDEX, column: 'index' },
     ])).toContain('PARTITION BY "apikeyid", "eventid", CASE WHEN "eventid" IS NULL THEN "requestid" END, CASE WHEN "eventid" IS NULL THEN "index" END)');
   });
   test('no key at all: no view', () => {
-    expect(view([{ source: 'USER_AGENT', column: 'useragent' }])).toBeUndefined();
+    expect(view([{ role: ColumnRole.RECEIVED_AT, column: 'receivedat' }])).toBeUndefined();
   });
 });
 
-test('every envelope field source has a column type', () => {
-  expect(Object.keys(ENVELOPE_COLUMN_TYPES).sort()).toEqual(Object.values(EnvelopeFieldSource).sort());
+test('every envelope field source has a kind, with a column type', () => {
+  expect(Object.keys(FIELD_KINDS).sort()).toEqual(Object.values(EnvelopeFieldSource).sort());
+  for (const kind of Object.values(FIELD_KINDS)) expect(['string', 'bigint', 'int']).toContain(kind.glueType);
 });

@@ -23,7 +23,7 @@ import { apiGatewayCost, loadPrices, Prices, PRICES_FILE, REPO_ROOT } from './pr
 import { Column, fixed, int, textTable, times, usd } from './table';
 import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../../src';
 import { RECORD_MAX_BYTES } from '../../src/limits';
-import { REJECT_MARKER } from '../../src/envelope';
+import { REJECT_MARKER } from '../../src/private/vtl';
 import {
   apiGatewayContext,
   CfnTemplate,

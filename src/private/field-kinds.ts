@@ -25,7 +25,7 @@ export enum ColumnRole {
  */
 export interface FieldKind {
   /** VTL that sets `target` to the field's JSON value. */
-  vtl(field: EnvelopeField, target: string, scope: TemplateScope, format: BodyFormat): string;
+  readonly vtl: (field: EnvelopeField, target: string, scope: TemplateScope, format: BodyFormat) => string;
   /** Whether the value differs per event of a batch, so a batch template sets it inside the loop. */
   readonly perEvent: boolean;
   /** Whether the field exists only for events of a batch request (not written for single events). */
@@ -33,7 +33,7 @@ export interface FieldKind {
   /** The Glue/Hive type of its column. */
   readonly glueType: string;
   /** The column comment. */
-  comment(field: EnvelopeField): string;
+  readonly comment: (field: EnvelopeField) => string;
   /**
    * Why partitioning by the field is refused (a prefix per request or per event), or undefined when it can
    * partition the S3 output.
@@ -43,7 +43,7 @@ export interface FieldKind {
    * How partition projection lists the values of a partition by this field: an `enum` of known values, or
    * `injected` (queries name the value).
    */
-  projection(field: EnvelopeField, apiKeyIds: () => string[]): { type: 'enum' | 'injected'; values?: () => string };
+  readonly projection: (field: EnvelopeField, apiKeyIds: () => string[]) => { type: 'enum' | 'injected'; values?: () => string };
   /** What its column means to the named queries, if anything. */
   readonly role?: ColumnRole;
 }

@@ -20,16 +20,9 @@ import {
   RenderRequest,
   RenderResult,
 } from './harness';
-import { ApiToFirehose, TextPlainMode } from '../../src';
-import { BatchMode } from '../../src/batch';
-import {
-  BodyFormat,
-  EnvelopeField,
-  EnvelopeFieldSource,
-  RecordEnvelope,
-  REJECT_MARKER,
-  putRecordTemplate,
-} from '../../src/envelope';
+import { ApiToFirehose, BatchMode, EnvelopeField, EnvelopeFieldSource, RecordEnvelope, TextPlainMode } from '../../src';
+import { putRecordTemplate } from '../../src/private/templates';
+import { BodyFormat, REJECT_MARKER } from '../../src/private/vtl';
 
 /** The secret API key value in every rendered $context: it must never appear in any output. */
 export const SECRET = `SECRET-KEY-VALUE-${randomUUID()}`;
@@ -416,7 +409,7 @@ export function checkRejected(result: RenderResult, reason?: string): string[] {
 
 /**
  * A request the template refused: a PutRecord of no data to the stream `ApiToFirehoseRejected.<reason>`,
- * which the API's role may not write and which does not exist (see vtlReject in src/envelope.ts).
+ * which the API's role may not write and which does not exist (see vtlReject in src/private/vtl.ts).
  */
 export function isRejectedRequest(o: Record<string, unknown>, reason?: string): boolean {
   const name = o.DeliveryStreamName;

@@ -41,9 +41,9 @@ import {
   simulateIntegration,
   VtlEngine,
 } from './harness';
-import { ApiToFirehose } from '../../src';
-import { EnvelopeFieldSource, REJECT_MARKER } from '../../src/envelope';
-import { badRequestBodyTemplate, gatewayResponseTemplate } from '../../src/responses';
+import { ApiToFirehose, EnvelopeFieldSource } from '../../src';
+import { badRequestBodyTemplate, gatewayResponseTemplate } from '../../src/private/responses';
+import { REJECT_MARKER } from '../../src/private/vtl';
 
 const engine = new VtlEngine();
 afterAll(async () => engine.close());
@@ -411,7 +411,7 @@ const PUT_RECORD_FAILURES: readonly ErrorCase[] = [
     expectStatus: 413,
     expectError: 'PayloadTooLarge',
   },
-  // Requests the template refused (src/envelope.ts vtlReject) go to the stream ApiToFirehoseRejected.<reason>.
+  // Requests the template refused (src/private/vtl.ts vtlReject) go to the stream ApiToFirehoseRejected.<reason>.
   // AWS: the role may not write it (AccessDenied, 400 or 403); LocalStack: it does not exist (ResourceNotFound, 400).
   {
     name: 'refused too-large, AWS reading (403 AccessDenied naming the stream)',

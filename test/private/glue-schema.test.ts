@@ -1,5 +1,5 @@
 import { aws_apigateway as apigw } from 'aws-cdk-lib';
-import { glueColumnName, glueType } from '../src/glue-schema';
+import { glueColumnName, glueType } from '../../src/private/glue-schema';
 
 const T = apigw.JsonSchemaType;
 

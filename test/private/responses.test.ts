@@ -1,4 +1,3 @@
-import { vtlJsonEscape } from '../src/envelope';
 import {
   METHOD_STATUS_CODES,
   PATTERN_CLIENT_ERROR,
@@ -11,7 +10,8 @@ import {
   putRecordBatchResultTemplate,
   putRecordBatchResponses,
   putRecordResponses,
-} from '../src/responses';
+} from '../../src/private/responses';
+import { vtlJsonEscape } from '../../src/private/vtl';
 
 /** API Gateway matches selection patterns as a whole-string Java regex; JS with anchors is equivalent for these. */
 function select(status: number, patterns: (string | undefined)[]): number {

@@ -1,21 +1,28 @@
-import { App, CfnResource, Duration, Size, Stack, TimeZone, aws_glue as glue, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Size, Stack, TimeZone, aws_glue as glue, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
-import { createBucket, createDelivery, DeliverySettings, logicalIdOfChild, partitioningProcessors } from '../src/delivery';
+import { createBucket, createDelivery, logicalIdOfChild, partitioningProcessors } from '../../src/private/delivery';
+import { DeliverySettings } from '../../src/private/resolve';
 
-function build(extra: (stack: Stack) => Partial<DeliverySettings> = () => ({})) {
+const SETTINGS = {
+  deliveryStreamName: 'events',
+  errorLogRetention: logs.RetentionDays.ONE_MONTH,
+};
+
+function build(extra: (stack: Stack) => Partial<DeliverySettings> & { table?: glue.CfnTable } = () => ({})) {
   const stack = new Stack(new App(), 'S');
   const bucket = createBucket(stack);
+  const { table, ...more } = extra(stack);
   const delivery = createDelivery(stack, {
-    bucket,
+    ...SETTINGS,
     bufferingInterval: Duration.seconds(60),
     bufferingSize: Size.mebibytes(10),
     compression: firehose.Compression.GZIP,
     dataOutputPrefix: 'events/',
     errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
     multiLineRecords: true,
-    ...extra(stack),
-  });
+    ...more,
+  }, bucket, table);
   return { stack, bucket, delivery, template: Template.fromStack(stack) };
 }
 
@@ -79,7 +86,7 @@ describe('the Firehose L2 with our own role', () => {
       const table = new glue.CfnTable(s, 'Table', {
         catalogId: s.account, databaseName: 'db', tableInput: { name: 'events', storageDescriptor: { columns: [{ name: 'a', type: 'string' }] } },
       });
-      return { parquet: { table, compression: firehose.ParquetCompression.SNAPPY }, bufferingSize: Size.mebibytes(64) };
+      return { table, parquet: firehose.ParquetCompression.SNAPPY, bufferingSize: Size.mebibytes(64) };
     });
     const table = stack.node.findChild('Table') as glue.CfnTable;
     const role = stack.node.findChild('DeliveryRole') as iam.Role;
@@ -146,14 +153,14 @@ describe('the stream keeps the logical id it had as an L1 (a named stream cannot
     const nested = new Stack(new App(), 'S');
     const scope = new Construct(nested, 'Ingest');
     const d = createDelivery(scope, {
-      bucket: createBucket(scope),
+      ...SETTINGS,
       bufferingInterval: Duration.seconds(60),
       bufferingSize: Size.mebibytes(10),
       compression: firehose.Compression.GZIP,
       dataOutputPrefix: 'events/',
       errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
       multiLineRecords: false,
-    });
+    }, createBucket(scope));
     // What it was before the Firehose L2 (integ snapshots and every deployed stack of earlier versions).
     expect(nested.resolve(d.cfnDeliveryStream.logicalId)).toBe('IngestDeliveryStream4AC6A65B');
   });

@@ -1,15 +1,7 @@
 import { Token } from 'aws-cdk-lib';
-import {
-  EnvelopeField,
-  EnvelopeFieldSource,
-  RecordEnvelope,
-  BodyFormat,
-  jsonStringLiteral,
-  packedBatchTemplate,
-  putRecordBatchTemplate,
-  putRecordTemplate,
-  vtlJsonEscape,
-} from '../src/envelope';
+import { EnvelopeField, EnvelopeFieldSource, RecordEnvelope } from '../../src';
+import { packedBatchTemplate, putRecordBatchTemplate, putRecordTemplate } from '../../src/private/templates';
+import { BodyFormat, jsonStringLiteral, vtlJsonEscape } from '../../src/private/vtl';
 
 describe('EnvelopeField and RecordEnvelope', () => {
   test('defaults: apiKeyId, requestId, receivedAt, eventId, index', () => {

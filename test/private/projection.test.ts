@@ -1,4 +1,4 @@
-import { formatDate, partitionLayout } from '../src/projection';
+import { formatDate, partitionLayout } from '../../src/private/projection';
 
 describe('partition layout from the Firehose prefix', () => {
   test('a plain prefix: Firehose appends YYYY/MM/dd/HH/, one hourly dt partition', () => {

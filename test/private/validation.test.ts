@@ -11,7 +11,7 @@ import {
   checkQueryParameterName,
   checkUniqueFieldNames,
   normalizeResourcePath,
-} from '../src/validation';
+} from '../../src/private/validation';
 
 describe('buffering', () => {
   test.each([0, 60, 900])('interval %d s is accepted', (s) => {
