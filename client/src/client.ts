@@ -1,4 +1,5 @@
 import { Clock, sleep, systemClock } from './clock';
+import { DEFAULT_MAX_EVENTS, MAX_RECORD_BODY_CHARS } from './contract';
 import { isEventId, uuid } from './ids';
 import { isOnline, watchPage } from './lifecycle';
 import { DropReason, EventClientOptions, FlushResult } from './options';
@@ -52,8 +53,8 @@ export class EventClient {
     this.#batchUrl = options.url.replace(/\/+$/, '') + '/batch';
     this.#clock = options.clock ?? systemClock;
     this.#limits = {
-      maxEvents: options.maxEvents ?? 500,
-      maxBytes: options.maxBytes ?? 1_000_000,
+      maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
+      maxBytes: options.maxBytes ?? MAX_RECORD_BODY_CHARS,
       envelopeBytes: options.envelopeBytes ?? 256,
     };
     this.#retryTiming = { base: options.retryBase ?? 500, cap: options.retryCap ?? 30_000 };

@@ -1,4 +1,6 @@
-const EVENT_ID = /^[\w.:-]{1,128}$/;
+import { EVENT_ID_PATTERN } from './contract';
+
+const EVENT_ID = new RegExp(`^${EVENT_ID_PATTERN}$`);
 
 /** What the construct's `EnvelopeField.eventId()` copies into the record: 1-128 of [A-Za-z0-9._:-]. */
 export const isEventId = (value: unknown): value is string => typeof value === 'string' && EVENT_ID.test(value);

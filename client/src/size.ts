@@ -1,3 +1,5 @@
+import { BATCH_RECORDS_PROPERTY } from './contract';
+
 /** UTF-8 length of a string produced by JSON.stringify (which escapes lone surrogates, so every surrogate is paired). */
 export function utf8Length(text: string): number {
   let bytes = text.length;
@@ -9,8 +11,8 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-/** Characters of the request body around the events: `{"records":[` and `]}`. */
-export const BODY_OVERHEAD = 14;
-
 /** The request body for events already serialised. */
-export const batchBody = (json: readonly string[]): string => `{"records":[${json.join(',')}]}`;
+export const batchBody = (json: readonly string[]): string => `{"${BATCH_RECORDS_PROPERTY}":[${json.join(',')}]}`;
+
+/** Characters of the request body around the events: `{"records":[` and `]}`. */
+export const BODY_OVERHEAD = batchBody([]).length;
