@@ -19,6 +19,10 @@ await build({ ...common, outfile: join(dist, 'cjs', 'index.js'), format: 'cjs' }
 writeFileSync(join(dist, 'esm', 'package.json'), '{"type":"module","sideEffects":false}\n');
 writeFileSync(join(dist, 'cjs', 'package.json'), '{"type":"commonjs"}\n');
 
+// The browser bundle, minified (whitespace, syntax, identifiers; tree shaking is on for any bundle). Minifying
+// identifiers also renames `#private` class members, where the client keeps its internals, so readable source costs no
+// bytes. Public properties (the API, the options, the JSON the endpoint reads) are never renamed: no `mangleProps`.
+// scripts/size.mjs checks the size budget and drives the public API through this file.
 mkdirSync(join(dist, 'browser'), { recursive: true });
 await build({
   entryPoints: [join(root, 'src', 'index.ts')],

@@ -1,4 +1,5 @@
 import { Clock, sleep, systemClock } from './clock';
+import { DEFAULT_MAX_EVENTS, MAX_RECORD_BODY_CHARS } from './contract';
 import { isEventId, uuid } from './ids';
 import { isOnline, watchPage } from './lifecycle';
 import { DropReason, EventClientOptions, FlushResult } from './options';
@@ -9,56 +10,73 @@ import { parseRetryAfter, retryDelay, RetryTiming } from './retry-timing';
 import { batchBody, utf8Length } from './size';
 import { post, PostOptions } from './transport';
 
+type Beacon = { sendBeacon?(url: string, body: unknown): boolean };
+
 /**
  * Batches events and posts them to `${url}/batch`, retrying what can be retried and reporting, once,
  * every event it gives up on. No global state: every timer and listener belongs to this instance and
  * `close()` removes them.
  */
 export class EventClient {
-  private readonly url: string;
-  private readonly limits: BatchLimits;
-  private readonly timing: RetryTiming;
-  private readonly q: Queue;
-  private readonly http: PostOptions;
-  private readonly clock: Clock;
-  private readonly inflight = new Set<Entry>();
-  private readonly unwatch: () => void;
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer: unknown;
-  private busy = false;
-  private saving = false;
-  private closed?: Promise<FlushResult>;
+  readonly #options: EventClientOptions;
+  readonly #batchUrl: string;
+  readonly #limits: BatchLimits;
+  readonly #retryTiming: RetryTiming;
+  readonly #queue: Queue;
+  readonly #requestOptions: PostOptions;
+  readonly #clock: Clock;
+  /** Events taken from the queue and not yet stored, dropped or put back. */
+  readonly #inFlight = new Set<Entry>();
+  readonly #removeListeners: () => void;
+  /** The last flush: each flush starts when the one before has ended. */
+  #flushChain: Promise<unknown> = Promise.resolve();
+  #flushTimer: unknown;
+  #draining = false;
+  #saveScheduled = false;
+  #closing?: Promise<FlushResult>;
   /** Set by an answer that retrying cannot fix (403, 404, 415): timers stop until flush() is called. */
-  private stopped?: Error;
+  #stoppedBy?: Error;
   /** Consecutive failed requests, for the backoff. */
-  private failures = 0;
+  #consecutiveFailures = 0;
   /** No timer flush before this time (a backoff or Retry-After that outlived a flush). */
-  private resumeAt = 0;
-  private sent = 0;
-  private dropped = 0;
+  #resumeAt = 0;
+  #sentCount = 0;
+  #droppedCount = 0;
   /** The parts of a bisection waiting out a backoff. */
-  private held?: Entry[][];
+  #heldParts?: Entry[][];
 
-  constructor(private readonly o: EventClientOptions) {
-    if (typeof o?.url != 'string' || !/^https?:\/\//.test(o.url)) throw new TypeError(`EventClient: url must be an http(s) URL, got ${o?.url}`);
-    this.url = o.url.replace(/\/+$/, '') + '/batch';
-    this.clock = o.clock ?? systemClock;
-    this.limits = { maxEvents: o.maxEvents ?? 500, maxBytes: o.maxBytes ?? 1e6, envelopeBytes: o.envelopeBytes ?? 256 };
-    this.timing = { base: o.retryBase ?? 500, cap: o.retryCap ?? 3e4 };
-    this.q = new Queue(o.maxQueueEvents ?? 1e4, o.maxQueueBytes ?? 5e6);
-    this.http = {
-      fetch: o.fetch ?? ((...a) => fetch(...a)),
-      clock: this.clock,
-      timeout: o.timeout ?? 1e4,
-      headers: { 'content-type': 'application/json', ...(o.apiKey ? { 'x-api-key': o.apiKey } : {}), ...o.headers },
+  constructor(options: EventClientOptions) {
+    if (typeof options?.url !== 'string' || !/^https?:\/\//.test(options.url)) {
+      throw new TypeError(`EventClient: url must be an http(s) URL, got ${options?.url}`);
+    }
+    this.#options = options;
+    this.#batchUrl = options.url.replace(/\/+$/, '') + '/batch';
+    this.#clock = options.clock ?? systemClock;
+    this.#limits = {
+      maxEvents: options.maxEvents ?? DEFAULT_MAX_EVENTS,
+      maxBytes: options.maxBytes ?? MAX_RECORD_BODY_CHARS,
+      envelopeBytes: options.envelopeBytes ?? 256,
     };
-    if (o.persistence) for (const e of load(this.storageKey)) this.track(e);
-    this.unwatch = o.lifecycle === false ? () => {} : watchPage({ hide: () => this.hide(), online: () => this.stopped || void this.flush() });
+    this.#retryTiming = { base: options.retryBase ?? 500, cap: options.retryCap ?? 30_000 };
+    this.#queue = new Queue(options.maxQueueEvents ?? 10_000, options.maxQueueBytes ?? 5_000_000);
+    this.#requestOptions = {
+      fetch: options.fetch ?? ((...args) => fetch(...args)),
+      clock: this.#clock,
+      timeout: options.timeout ?? 10_000,
+      headers: { 'content-type': 'application/json', ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}), ...options.headers },
+    };
+    if (options.persistence) for (const event of load(this.#storageKey)) this.track(event);
+    this.#removeListeners = options.lifecycle === false ? () => {} : watchPage({
+      hide: () => this.#onHide(),
+      online: () => {
+        if (!this.#stoppedBy) void this.flush();
+      },
+    });
   }
 
   /** Events queued or in flight. */
   get pending(): number {
-    return this.q.length + this.inflight.size;
+    return this.#queue.length + this.#inFlight.size;
   }
 
   /**
@@ -66,61 +84,64 @@ export class EventClient {
    * retries. An event that can never be sent, or finds the queue full, is reported through `onDrop`.
    */
   track(event: object): string {
-    if (this.closed) throw new Error('EventClient: track() after close()');
-    if (!event || typeof event != 'object' || Array.isArray(event)) throw new TypeError('EventClient: an event must be a JSON object');
-    const f = this.o.idField ?? 'eventId';
-    const given = (event as Record<string, unknown>)[f];
-    const id = isEventId(given) ? given : uuid();
-    const copy = { ...event, [f]: id };
+    if (this.#closing) throw new Error('EventClient: track() after close()');
+    if (!event || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('EventClient: an event must be a JSON object');
+    const idField = this.#options.idField ?? 'eventId';
+    const givenId = (event as Record<string, unknown>)[idField];
+    const id = isEventId(givenId) ? givenId : uuid();
+    const copy = { ...event, [idField]: id };
     const json = JSON.stringify(copy);
-    const e: Entry = { id, event: copy, json, bytes: utf8Length(json), attempts: 0 };
-    if (!fits(e, this.limits)) this.drop([e], 'too-large');
-    else if (!this.q.push(e)) this.drop([e], 'queue-full');
-    else {
-      this.changed();
-      if (this.q.full(this.limits) && !this.busy && !this.stopped) void this.flush();
-      else this.arm();
+    const entry: Entry = { id, event: copy, json, bytes: utf8Length(json), attempts: 0 };
+    if (!fits(entry, this.#limits)) {
+      this.#drop([entry], 'too-large');
+    } else if (!this.#queue.push(entry)) {
+      this.#drop([entry], 'queue-full');
+    } else {
+      this.#scheduleSave();
+      if (this.#queue.holdsFullBatch(this.#limits) && !this.#draining && !this.#stoppedBy) void this.flush();
+      else this.#armTimer();
     }
     return id;
   }
 
   /** Sends what is queued, retrying for at most `maxRetryTime`. Resumes a client stopped by a 403. */
   flush(): Promise<FlushResult> {
-    const [sent, dropped] = [this.sent, this.dropped];
-    const p = this.chain
-      .then(() => this.drain(this.clock.now() + (this.o.maxRetryTime ?? 6e4)))
-      .then(() => ({ sent: this.sent - sent, dropped: this.dropped - dropped, pending: this.pending }));
-    this.chain = p.catch(() => {});
-    return p;
+    const sentBefore = this.#sentCount;
+    const droppedBefore = this.#droppedCount;
+    const result = this.#flushChain
+      .then(() => this.#drain(this.#clock.now() + (this.#options.maxRetryTime ?? 60_000)))
+      .then(() => ({ sent: this.#sentCount - sentBefore, dropped: this.#droppedCount - droppedBefore, pending: this.pending }));
+    this.#flushChain = result.catch(() => {});
+    return result;
   }
 
   /** Flushes, then removes every timer and listener. What could not be sent is dropped ('closed') unless persisted. */
   close(): Promise<FlushResult> {
-    return (this.closed ??= (async () => {
-      this.unwatch();
-      const r = await this.flush();
-      this.disarm();
-      if (this.o.persistence) return r;
-      const left = this.q.drop(this.q.length);
-      this.drop(left, 'closed', this.stopped);
-      return { sent: r.sent, dropped: r.dropped + left.length, pending: 0 };
+    return (this.#closing ??= (async () => {
+      this.#removeListeners();
+      const result = await this.flush();
+      this.#disarmTimer();
+      if (this.#options.persistence) return result;
+      const left = this.#queue.takeFirst(this.#queue.length);
+      this.#drop(left, 'closed', this.#stoppedBy);
+      return { sent: result.sent, dropped: result.dropped + left.length, pending: 0 };
     })());
   }
 
-  private get storageKey(): string {
-    return this.o.storageKey ?? 'cdk-api-to-firehose-client';
+  get #storageKey(): string {
+    return this.#options.storageKey ?? 'cdk-api-to-firehose-client';
   }
 
-  private async drain(deadline: number): Promise<void> {
-    this.disarm();
-    this.busy = true;
-    this.stopped = undefined;
+  async #drain(deadline: number): Promise<void> {
+    this.#disarmTimer();
+    this.#draining = true;
+    this.#stoppedBy = undefined;
     try {
-      while (this.q.length && !this.stopped && isOnline() && (await this.deliver(this.q.take(this.limits), deadline)));
+      while (this.#queue.length && !this.#stoppedBy && isOnline() && (await this.#deliver(this.#queue.take(this.#limits), deadline)));
     } finally {
-      this.busy = false;
-      this.changed();
-      this.arm();
+      this.#draining = false;
+      this.#scheduleSave();
+      this.#armTimer();
     }
   }
 
@@ -129,158 +150,162 @@ export class EventClient {
    * event is isolated. On a retryable failure the unstored events go back to the head of the queue and
    * the client waits; false ends the flush (stopped, or the wait would pass the deadline).
    */
-  private async deliver(batch: Entry[], deadline: number): Promise<boolean> {
-    batch.forEach((e) => this.inflight.add(e));
+  async #deliver(batch: Entry[], deadline: number): Promise<boolean> {
+    batch.forEach((entry) => this.#inFlight.add(entry));
     const parts = [batch];
     while (parts.length) {
       const part = parts.shift()!;
-      const out = await this.send(part);
-      if (out.kind == 'stored') {
-        this.done(part);
+      const outcome = await this.#send(part);
+      if (outcome.kind === 'stored') {
+        this.#markSent(part);
         continue;
       }
-      this.report(out.error);
-      if (out.kind == 'split' || out.kind == 'invalid') {
-        const h = Math.ceil(part.length / 2);
-        if (h == part.length) this.drop(part, out.kind == 'split' ? 'too-large' : 'invalid', out.error);
-        else parts.unshift(part.slice(0, h), part.slice(h));
+      this.#reportError(outcome.error);
+      if (outcome.kind === 'split' || outcome.kind === 'invalid') {
+        const half = Math.ceil(part.length / 2);
+        if (half === part.length) this.#drop(part, outcome.kind === 'split' ? 'too-large' : 'invalid', outcome.error);
+        else parts.unshift(part.slice(0, half), part.slice(half));
         continue;
       }
-      if (out.kind == 'stop') {
-        this.stopped = out.error;
-        this.requeue([part, ...parts].flat());
+      if (outcome.kind === 'stop') {
+        this.#stoppedBy = outcome.error;
+        this.#requeue([part, ...parts].flat());
         return false;
       }
-      let again = part;
-      if (out.kind == 'partial') {
-        const failed = new Set(out.failed);
-        this.done(part.filter((_, i) => !failed.has(i)));
-        again = part.filter((_, i) => failed.has(i));
+      let retry = part;
+      if (outcome.kind === 'partial') {
+        const failed = new Set(outcome.failed);
+        this.#markSent(part.filter((_, i) => !failed.has(i)));
+        retry = part.filter((_, i) => failed.has(i));
       }
-      again.forEach((e) => e.attempts++);
-      const max = this.o.maxAttempts ?? 10;
-      this.drop(again.filter((e) => e.attempts >= max), 'retries-exhausted', out.error);
-      parts.unshift(again.filter((e) => e.attempts < max));
-      const wait = retryDelay(this.timing, ++this.failures, this.o.random ?? Math.random, out.retryAfter);
-      this.resumeAt = this.clock.now() + wait;
+      retry.forEach((entry) => entry.attempts++);
+      const maxAttempts = this.#options.maxAttempts ?? 10;
+      this.#drop(retry.filter((entry) => entry.attempts >= maxAttempts), 'retries-exhausted', outcome.error);
+      parts.unshift(retry.filter((entry) => entry.attempts < maxAttempts));
+      const wait = retryDelay(this.#retryTiming, ++this.#consecutiveFailures, this.#options.random ?? Math.random, outcome.retryAfter);
+      this.#resumeAt = this.#clock.now() + wait;
       // Not bisecting: back to the queue, where the next batch fills up around them. Bisecting: keep the parts
       // (a new batch would have to find the invalid events again), but where hide() can still send them.
-      if (part == batch || this.resumeAt > deadline) this.requeue(parts.splice(0).flat());
-      if (this.resumeAt > deadline) return false;
-      this.held = parts;
-      await sleep(this.clock, wait);
-      this.held = undefined;
-      if (part == batch) return true;
+      if (part === batch || this.#resumeAt > deadline) this.#requeue(parts.splice(0).flat());
+      if (this.#resumeAt > deadline) return false;
+      this.#heldParts = parts;
+      await sleep(this.#clock, wait);
+      this.#heldParts = undefined;
+      if (part === batch) return true;
     }
-    this.failures = 0;
+    this.#consecutiveFailures = 0;
     return true;
   }
 
-  private async send(part: Entry[], keepalive?: boolean): Promise<Outcome> {
+  async #send(part: Entry[], keepalive?: boolean): Promise<Outcome> {
     try {
-      const a = await post(this.url, batchBody(part.map((e) => e.json)), { ...this.http, keepalive });
-      return classify(a, part.length, parseRetryAfter(a.retryAfter, this.clock.now()));
+      const body = batchBody(part.map((entry) => entry.json));
+      const answer = await post(this.#batchUrl, body, { ...this.#requestOptions, keepalive });
+      return classify(answer, part.length, parseRetryAfter(answer.retryAfter, this.#clock.now()));
     } catch (error) {
       return { kind: 'retry', error: error as Error };
     }
   }
 
   /** The page is hidden or unloading: send the queue now, within the keepalive (or beacon) budget. */
-  private hide(): void {
-    let budget = this.o.unloadBytes ?? 6e4;
-    if (this.held) this.requeue(this.held.splice(0).flat());
-    while (this.q.length && isOnline()) {
-      const part = this.q.take({ ...this.limits, maxBytes: Math.min(this.limits.maxBytes, budget) });
-      const body = batchBody(part.map((e) => e.json));
+  #onHide(): void {
+    let budget = this.#options.unloadBytes ?? 60_000;
+    if (this.#heldParts) this.#requeue(this.#heldParts.splice(0).flat());
+    while (this.#queue.length && isOnline()) {
+      const part = this.#queue.take({ ...this.#limits, maxBytes: Math.min(this.#limits.maxBytes, budget) });
+      const body = batchBody(part.map((entry) => entry.json));
       const size = utf8Length(body);
       if (size > budget) {
-        this.q.unshift(part);
+        this.#queue.unshift(part);
         break;
       }
       budget -= size;
-      part.forEach((e) => this.inflight.add(e));
-      const nav = (globalThis as { navigator?: { sendBeacon?(u: string, b: unknown): boolean } }).navigator;
-      if (this.o.beacon && nav?.sendBeacon) {
-        if (nav.sendBeacon(this.url, new Blob([body], { type: 'text/plain' }))) this.done(part);
-        else this.requeue(part);
+      part.forEach((entry) => this.#inFlight.add(entry));
+      const navigator = (globalThis as { navigator?: Beacon }).navigator;
+      if (this.#options.beacon && navigator?.sendBeacon) {
+        if (navigator.sendBeacon(this.#batchUrl, new Blob([body], { type: 'text/plain' }))) this.#markSent(part);
+        else this.#requeue(part);
       } else {
-        void this.send(part, true).then((out) => {
-          const failed = out.kind == 'partial' ? new Set(out.failed) : undefined;
-          if (out.kind == 'stored') this.done(part);
-          else if (failed) {
-            this.done(part.filter((_, i) => !failed.has(i)));
-            this.requeue(part.filter((_, i) => failed.has(i)));
-          } else this.requeue(part);
-          this.arm();
+        void this.#send(part, true).then((outcome) => {
+          const failed = outcome.kind === 'partial' ? new Set(outcome.failed) : undefined;
+          if (outcome.kind === 'stored') {
+            this.#markSent(part);
+          } else if (failed) {
+            this.#markSent(part.filter((_, i) => !failed.has(i)));
+            this.#requeue(part.filter((_, i) => failed.has(i)));
+          } else {
+            this.#requeue(part);
+          }
+          this.#armTimer();
         });
       }
     }
-    this.save();
+    this.#save();
   }
 
-  private done(es: Entry[]): void {
-    if (!es.length) return;
-    es.forEach((e) => this.inflight.delete(e));
-    this.sent += es.length;
-    this.call(() => this.o.onSent?.(es.map((e) => e.id)));
-    this.changed();
+  #markSent(entries: Entry[]): void {
+    if (!entries.length) return;
+    entries.forEach((entry) => this.#inFlight.delete(entry));
+    this.#sentCount += entries.length;
+    this.#callUser(() => this.#options.onSent?.(entries.map((entry) => entry.id)));
+    this.#scheduleSave();
   }
 
-  private drop(es: Entry[], reason: DropReason, error?: Error): void {
-    if (!es.length) return;
-    es.forEach((e) => this.inflight.delete(e));
-    this.dropped += es.length;
-    this.call(() => this.o.onDrop?.(es.map((e) => ({ id: e.id, event: e.event, reason, error }))));
-    this.changed();
+  #drop(entries: Entry[], reason: DropReason, error?: Error): void {
+    if (!entries.length) return;
+    entries.forEach((entry) => this.#inFlight.delete(entry));
+    this.#droppedCount += entries.length;
+    this.#callUser(() => this.#options.onDrop?.(entries.map((entry) => ({ id: entry.id, event: entry.event, reason, error }))));
+    this.#scheduleSave();
   }
 
-  private requeue(es: Entry[]): void {
-    es.forEach((e) => this.inflight.delete(e));
-    this.q.unshift(es);
+  #requeue(entries: Entry[]): void {
+    entries.forEach((entry) => this.#inFlight.delete(entry));
+    this.#queue.unshift(entries);
   }
 
-  private report(error: Error): void {
-    this.call(() => this.o.onError?.(error));
+  #reportError(error: Error): void {
+    this.#callUser(() => this.#options.onError?.(error));
   }
 
   /** A user callback must not break delivery. */
-  private call(f: () => void): void {
+  #callUser(callback: () => void): void {
     try {
-      f();
+      callback();
     } catch {
       // the callback's own failure is not the client's
     }
   }
 
   /** Arms the flush timer when something waits and nothing else will send it. */
-  private arm(): void {
-    if (this.timer || !this.q.length || this.closed || this.stopped) return;
-    const ms = Math.max(this.o.flushInterval ?? 5e3, this.resumeAt - this.clock.now());
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
+  #armTimer(): void {
+    if (this.#flushTimer || !this.#queue.length || this.#closing || this.#stoppedBy) return;
+    const delay = Math.max(this.#options.flushInterval ?? 5_000, this.#resumeAt - this.#clock.now());
+    this.#flushTimer = this.#clock.setTimeout(() => {
+      this.#flushTimer = undefined;
       void this.flush();
-    }, ms);
+    }, delay);
   }
 
-  private disarm(): void {
-    if (this.timer) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+  #disarmTimer(): void {
+    if (this.#flushTimer) this.#clock.clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
   }
 
   /** Persists the queue once per task, when persistence is on. */
-  private changed(): void {
-    if (!this.o.persistence || this.saving) return;
-    this.saving = true;
-    queueMicrotask(() => this.save());
+  #scheduleSave(): void {
+    if (!this.#options.persistence || this.#saveScheduled) return;
+    this.#saveScheduled = true;
+    queueMicrotask(() => this.#save());
   }
 
-  private save(): void {
-    this.saving = false;
-    if (!this.o.persistence) return;
+  #save(): void {
+    this.#saveScheduled = false;
+    if (!this.#options.persistence) return;
     try {
-      save(this.storageKey, [...this.inflight, ...this.q.items].map((e) => e.json));
-    } catch (e) {
-      this.report(e as Error);
+      save(this.#storageKey, [...this.#inFlight, ...this.#queue.items].map((entry) => entry.json));
+    } catch (error) {
+      this.#reportError(error as Error);
     }
   }
 }

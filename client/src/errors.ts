@@ -9,9 +9,9 @@ export class HttpError extends Error {
     /** The parsed JSON body, or the text when it is not JSON. */
     readonly body: unknown,
   ) {
-    const b = body as { error?: unknown; message?: unknown } | null;
-    super(`HTTP ${status}${typeof b?.message == 'string' ? `: ${b.message}` : ''}`);
-    if (typeof b?.error == 'string') this.code = b.error;
+    const answer = body as { error?: unknown; message?: unknown } | null;
+    super(`HTTP ${status}${typeof answer?.message === 'string' ? `: ${answer.message}` : ''}`);
+    if (typeof answer?.error === 'string') this.code = answer.error;
   }
 }
 

@@ -1,5 +1,5 @@
 /** Browser page lifecycle: the listeners the client adds, each removed by the function returned. */
-type Target = { addEventListener(t: string, f: () => void): void; removeEventListener(t: string, f: () => void): void };
+type Target = { addEventListener(type: string, listener: () => void): void; removeEventListener(type: string, listener: () => void): void };
 
 export interface PageHooks {
   /** The page is hidden or being unloaded: send what is queued now. */
@@ -9,15 +9,19 @@ export interface PageHooks {
 }
 
 /** Listens to `visibilitychange` (to hidden), `pagehide` and `online`; returns the function that removes them all. */
-export function watchPage(h: PageHooks): () => void {
-  const g = globalThis as unknown as Target & { document?: Target & { visibilityState?: string } };
-  const doc = g.document;
-  if (!doc || typeof g.addEventListener != 'function') return () => {};
-  const vis = () => doc.visibilityState == 'hidden' && h.hide();
-  const pairs: [Target, string, () => void][] = [[doc, 'visibilitychange', vis], [g, 'pagehide', h.hide], [g, 'online', h.online]];
-  for (const [t, e, f] of pairs) t.addEventListener(e, f);
+export function watchPage(hooks: PageHooks): () => void {
+  const page = globalThis as unknown as Target & { document?: Target & { visibilityState?: string } };
+  const document = page.document;
+  if (!document || typeof page.addEventListener !== 'function') return () => {};
+  const onVisibilityChange = () => document.visibilityState === 'hidden' && hooks.hide();
+  const listeners: [Target, string, () => void][] = [
+    [document, 'visibilitychange', onVisibilityChange],
+    [page, 'pagehide', hooks.hide],
+    [page, 'online', hooks.online],
+  ];
+  for (const [target, type, listener] of listeners) target.addEventListener(type, listener);
   return () => {
-    for (const [t, e, f] of pairs) t.removeEventListener(e, f);
+    for (const [target, type, listener] of listeners) target.removeEventListener(type, listener);
   };
 }
 

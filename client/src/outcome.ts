@@ -1,7 +1,7 @@
 import { HttpError } from './errors';
 import { Answer } from './transport';
 
-/** What the client does with an answer to a batch of `n` events (README "Client" lists the same table). */
+/** What the client does with an answer to a batch of events (README "Client" lists the same table). */
 export type Outcome =
   /** 2xx: every event is stored. */
   | { readonly kind: 'stored' }
@@ -17,25 +17,26 @@ export type Outcome =
   | { readonly kind: 'stop'; readonly error: HttpError };
 
 /** The failed indices of a 500 PartialFailure, or undefined when the body does not list valid ones. */
-function failedIndices(body: unknown, n: number): number[] | undefined {
-  const b = body as { error?: unknown; failed?: unknown } | null;
-  if (b?.error !== 'PartialFailure' || !Array.isArray(b.failed)) return undefined;
-  const idx = b.failed.map((f: { index?: unknown }) => f?.index);
-  const ok = idx.length > 0 && idx.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n);
-  return ok ? [...new Set(idx as number[])] : undefined;
+function failedIndices(body: unknown, eventCount: number): number[] | undefined {
+  const answer = body as { error?: unknown; failed?: unknown } | null;
+  if (answer?.error !== 'PartialFailure' || !Array.isArray(answer.failed)) return undefined;
+  const indices: unknown[] = answer.failed.map((failure: { index?: unknown }) => failure?.index);
+  const valid = indices.length > 0 && indices.every((index) => Number.isInteger(index) && (index as number) >= 0 && (index as number) < eventCount);
+  return valid ? [...new Set(indices as number[])] : undefined;
 }
 
-export function classify(a: Answer, n: number, retryAfter?: number): Outcome {
-  const s = a.status;
-  if (s >= 200 && s < 300) return { kind: 'stored' };
-  const error = new HttpError(s, a.body);
-  if (s == 500) {
-    const failed = failedIndices(a.body, n);
+/** What to do with `answer` to a batch of `eventCount` events. */
+export function classify(answer: Answer, eventCount: number, retryAfter?: number): Outcome {
+  const status = answer.status;
+  if (status >= 200 && status < 300) return { kind: 'stored' };
+  const error = new HttpError(status, answer.body);
+  if (status === 500) {
+    const failed = failedIndices(answer.body, eventCount);
     // A PartialFailure whose indices cannot be read is retried whole: duplicates are removed by event id, losses are not recoverable.
     if (failed) return { kind: 'partial', failed, error, retryAfter };
   }
-  if (s == 408 || s == 429 || s >= 500) return { kind: 'retry', error, retryAfter };
-  if (s == 413) return { kind: 'split', error };
-  if (s == 400) return { kind: 'invalid', error };
+  if (status === 408 || status === 429 || status >= 500) return { kind: 'retry', error, retryAfter };
+  if (status === 413) return { kind: 'split', error };
+  if (status === 400) return { kind: 'invalid', error };
   return { kind: 'stop', error };
 }

@@ -1,11 +1,11 @@
 /** Optional persistence of the queue in localStorage, so that a reload loses nothing. */
 interface Storage {
-  getItem(k: string): string | null;
-  setItem(k: string, v: string): void;
-  removeItem(k: string): void;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }
 
-const storage = (): Storage | undefined => {
+const localStorage = (): Storage | undefined => {
   try {
     return (globalThis as { localStorage?: Storage }).localStorage;
   } catch {
@@ -15,13 +15,13 @@ const storage = (): Storage | undefined => {
 
 /** The events saved under `key` (and removes them: this client now owns them); [] when none or unreadable. */
 export function load(key: string): Record<string, unknown>[] {
-  const s = storage();
-  const text = s?.getItem(key);
+  const storage = localStorage();
+  const text = storage?.getItem(key);
   if (!text) return [];
-  s!.removeItem(key);
+  storage!.removeItem(key);
   try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.filter((e) => e && typeof e == 'object' && !Array.isArray(e)) : [];
+    const saved: unknown = JSON.parse(text);
+    return Array.isArray(saved) ? saved.filter((event) => event && typeof event === 'object' && !Array.isArray(event)) : [];
   } catch {
     return [];
   }
@@ -29,8 +29,8 @@ export function load(key: string): Record<string, unknown>[] {
 
 /** Saves the events (already serialised); throws what localStorage throws (e.g. QuotaExceededError). */
 export function save(key: string, json: readonly string[]): void {
-  const s = storage();
-  if (!s) return;
-  if (json.length == 0) s.removeItem(key);
-  else s.setItem(key, `[${json.join(',')}]`);
+  const storage = localStorage();
+  if (!storage) return;
+  if (json.length === 0) storage.removeItem(key);
+  else storage.setItem(key, `[${json.join(',')}]`);
 }

@@ -21,55 +21,69 @@ export interface BatchLimits {
 }
 
 /** Bytes an entry counts for in a batch. */
-export const cost = (e: Entry, l: BatchLimits): number => e.bytes + 1 + l.envelopeBytes;
+export const cost = (entry: Entry, limits: BatchLimits): number => entry.bytes + 1 + limits.envelopeBytes;
 
 /** Whether one event can ever be sent. */
-export const fits = (e: Entry, l: BatchLimits): boolean => BODY_OVERHEAD + cost(e, l) <= l.maxBytes;
+export const fits = (entry: Entry, limits: BatchLimits): boolean => BODY_OVERHEAD + cost(entry, limits) <= limits.maxBytes;
 
 /** A FIFO of entries bounded in events and bytes, with a running byte count. */
 export class Queue {
-  items: Entry[] = [];
+  /** The entries, oldest first. */
+  readonly items: Entry[] = [];
+  /** UTF-8 bytes of the entries' JSON. */
   bytes = 0;
+  readonly #maxEvents: number;
+  readonly #maxBytes: number;
 
-  constructor(private readonly maxEvents: number, private readonly maxBytes: number) {}
+  constructor(maxEvents: number, maxBytes: number) {
+    this.#maxEvents = maxEvents;
+    this.#maxBytes = maxBytes;
+  }
 
   get length(): number {
     return this.items.length;
   }
 
   /** Appends, or returns false when the queue is full. */
-  push(e: Entry): boolean {
-    if (this.items.length >= this.maxEvents || this.bytes + e.bytes > this.maxBytes) return false;
-    this.items.push(e);
-    this.bytes += e.bytes;
+  push(entry: Entry): boolean {
+    if (this.items.length >= this.#maxEvents || this.bytes + entry.bytes > this.#maxBytes) return false;
+    this.items.push(entry);
+    this.bytes += entry.bytes;
     return true;
   }
 
   /** Puts entries back at the head (a retry keeps its place in line; the bounds do not apply to events already accepted). */
-  unshift(es: readonly Entry[]): void {
-    this.items.unshift(...es);
-    for (const e of es) this.bytes += e.bytes;
+  unshift(entries: readonly Entry[]): void {
+    this.items.unshift(...entries);
+    for (const entry of entries) this.bytes += entry.bytes;
   }
 
-  /** Removes and returns the longest head that fits one request. */
-  take(l: BatchLimits): Entry[] {
-    let n = 0;
+  /** Removes and returns the longest head that fits one request (always at least one entry when there is one). */
+  take(limits: BatchLimits): Entry[] {
+    let count = 0;
     let size = BODY_OVERHEAD;
-    while (n < this.items.length && n < l.maxEvents && (n == 0 || size + cost(this.items[n], l) <= l.maxBytes)) {
-      size += cost(this.items[n++], l);
+    while (
+      count < this.items.length &&
+      count < limits.maxEvents &&
+      (count === 0 || size + cost(this.items[count], limits) <= limits.maxBytes)
+    ) {
+      size += cost(this.items[count++], limits);
     }
-    return this.drop(n);
+    return this.takeFirst(count);
   }
 
-  /** Removes and returns the first `n` entries. */
-  drop(n: number): Entry[] {
-    const out = this.items.splice(0, n);
-    for (const e of out) this.bytes -= e.bytes;
-    return out;
+  /** Removes and returns the first `count` entries. */
+  takeFirst(count: number): Entry[] {
+    const taken = this.items.splice(0, count);
+    for (const entry of taken) this.bytes -= entry.bytes;
+    return taken;
   }
 
   /** Whether the queue holds a full request's worth. */
-  full(l: BatchLimits): boolean {
-    return this.items.length >= l.maxEvents || BODY_OVERHEAD + this.bytes + this.items.length * (1 + l.envelopeBytes) >= l.maxBytes;
+  holdsFullBatch(limits: BatchLimits): boolean {
+    return (
+      this.items.length >= limits.maxEvents ||
+      BODY_OVERHEAD + this.bytes + this.items.length * (1 + limits.envelopeBytes) >= limits.maxBytes
+    );
   }
 }

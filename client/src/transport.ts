@@ -18,22 +18,23 @@ export interface PostOptions {
 }
 
 /** POSTs `body`; throws TimeoutError past `timeout` (headers and body included) and NetworkError when no answer came. */
-export async function post(url: string, body: string, o: PostOptions): Promise<Answer> {
-  const ac = new AbortController();
-  const timer = o.clock.setTimeout(() => ac.abort(), o.timeout);
+export async function post(url: string, body: string, options: PostOptions): Promise<Answer> {
+  const abort = new AbortController();
+  const timer = options.clock.setTimeout(() => abort.abort(), options.timeout);
   try {
-    const res = await o.fetch(url, { method: 'POST', headers: o.headers, body, keepalive: o.keepalive, signal: ac.signal });
-    const text = await res.text();
+    const init = { method: 'POST', headers: options.headers, body, keepalive: options.keepalive, signal: abort.signal };
+    const response = await options.fetch(url, init);
+    const text = await response.text();
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);
     } catch {
       // not JSON: keep the text
     }
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: parsed };
-  } catch (e) {
-    throw ac.signal.aborted ? new TimeoutError(o.timeout) : new NetworkError(e);
+    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: parsed };
+  } catch (error) {
+    throw abort.signal.aborted ? new TimeoutError(options.timeout) : new NetworkError(error);
   } finally {
-    o.clock.clearTimeout(timer);
+    options.clock.clearTimeout(timer);
   }
 }

@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { BATCH_RECORDS_PROPERTY, DEFAULT_MAX_EVENTS, MAX_RECORD_BODY_CHARS } from '../../src/limits';
 
 /** One fault for one request. */
 export type Fault =
@@ -26,8 +27,9 @@ export interface FaultServerOptions {
   apiKey?: string;
   /** 'packed': 200 {recordId}; 'perEvent': 200 {count, recordIds}. */
   mode?: 'packed' | 'perEvent';
+  /** The construct's `batch.maxEvents`. @default DEFAULT_MAX_EVENTS of src/limits.ts */
   maxEvents?: number;
-  /** MAX_RECORD_BODY_CHARS of src/envelope.ts (packed): larger bodies are answered 413. */
+  /** Larger bodies are answered 413. @default MAX_RECORD_BODY_CHARS of src/limits.ts (the packed templates' limit) */
   maxBodyChars?: number;
   /** The fault for the n-th request (0-based), if any. */
   fault?: (n: number, records: Record<string, unknown>[]) => Fault | undefined;
@@ -102,9 +104,9 @@ export class FaultServer {
     }
     let records: Record<string, unknown>[];
     try {
-      const body = JSON.parse(raw) as { records?: unknown };
-      if (!Array.isArray(body.records)) throw new Error('no records');
-      records = body.records as Record<string, unknown>[];
+      const body = JSON.parse(raw) as Record<string, unknown>;
+      if (!Array.isArray(body[BATCH_RECORDS_PROPERTY])) throw new Error('no records');
+      records = body[BATCH_RECORDS_PROPERTY] as Record<string, unknown>[];
     } catch {
       record(400);
       return json(res, 400, { error: 'BAD_REQUEST_BODY', message: 'Invalid request body', requestId });
@@ -112,13 +114,13 @@ export class FaultServer {
     const ids = records.map((r) => String(r?.eventId));
     const n = this.n++;
     // The request validator: 1..maxEvents objects, each valid for the event schema (here: no `poison` property).
-    const invalid = records.length === 0 || records.length > (o.maxEvents ?? 500)
+    const invalid = records.length === 0 || records.length > (o.maxEvents ?? DEFAULT_MAX_EVENTS)
       || records.some((r) => !r || typeof r !== 'object' || Array.isArray(r) || 'poison' in r);
     if (invalid) {
       record(400, ids);
       return json(res, 400, { error: 'BAD_REQUEST_BODY', message: 'Invalid request body', requestId });
     }
-    if (raw.length > (o.maxBodyChars ?? 1_000_000)) {
+    if (raw.length > (o.maxBodyChars ?? MAX_RECORD_BODY_CHARS)) {
       record(413, ids);
       return json(res, 413, {
         error: 'PayloadTooLarge',
