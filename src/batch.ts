@@ -1,5 +1,7 @@
 import { PACKED_MAX_EVENTS, PUT_RECORD_BATCH_MAX_RECORDS } from './limits';
-import { IntegrationResponseSpec, putRecordBatchResponses, putRecordResponses } from './private/responses';
+import { IntegrationResponseSpec } from './private/responses';
+import { FIREHOSE_TARGET } from './private/targets/firehose';
+import { RecordCall, WriteTarget } from './private/targets/target';
 import { BatchTemplateOptions, packedBatchTemplate, putRecordBatchTemplate } from './private/templates';
 
 
@@ -13,7 +15,7 @@ export class BatchMode {
    * to 5 KB. Partial failures are answered 500 with the failed indices.
    */
   public static readonly RECORD_PER_EVENT = new BatchMode('RECORD_PER_EVENT', 'PutRecordBatch', PUT_RECORD_BATCH_MAX_RECORDS,
-    putRecordBatchTemplate, putRecordBatchResponses);
+    putRecordBatchTemplate);
 
   /**
    * All events of a request packed, one JSON line each, into a single Firehose
@@ -21,17 +23,19 @@ export class BatchMode {
    * 413 beyond). The cheapest mode: one 5 KB billing unit can hold dozens of
    * small events. The request is stored whole or not at all.
    */
-  public static readonly PACKED = new BatchMode('PACKED', 'PutRecord', PACKED_MAX_EVENTS, packedBatchTemplate, putRecordResponses);
+  public static readonly PACKED = new BatchMode('PACKED', 'PutRecord', PACKED_MAX_EVENTS, packedBatchTemplate);
 
   private constructor(
     /** The mode's name. */
     public readonly name: string,
-    /** The Firehose action the method calls. */
+    /**
+     * The Firehose action the method calls. With a Kinesis data stream (`IngestTarget.kinesisStream`), PutRecord
+     * stays PutRecord and PutRecordBatch becomes PutRecords.
+     */
     public readonly firehoseAction: string,
     /** The largest `maxEvents` this mode allows. */
     public readonly maxEventsLimit: number,
     private readonly template: (opts: BatchTemplateOptions) => string,
-    private readonly responses: () => IntegrationResponseSpec[],
   ) {}
 
   /** @internal The request template of a batch request in this mode. */
@@ -39,9 +43,9 @@ export class BatchMode {
     return this.template(opts);
   }
 
-  /** @internal What the batch method answers in this mode. */
-  public _responses(): IntegrationResponseSpec[] {
-    return this.responses();
+  /** @internal What the batch method answers in this mode, writing to `target`. */
+  public _responses(target: WriteTarget = FIREHOSE_TARGET): IntegrationResponseSpec[] {
+    return target.responses(this.firehoseAction as RecordCall);
   }
 }
 

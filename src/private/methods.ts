@@ -3,13 +3,19 @@ import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 import { Route } from './request-shapes';
 import { IntegrationResponseSpec, METHOD_STATUS_CODES } from './responses';
+import { FIREHOSE_TARGET } from './targets/firehose';
+import { RecordCall, WriteTarget } from './targets/target';
 import { CorsSettings } from '../cors';
 
 /** Resolved settings of the ingestion methods. */
 export interface MethodSettings {
   readonly restApi: apigw.IRestApi;
-  /** The delivery stream's ARN (a literal or a token). */
+  /** The ARN of the stream the API writes to (a literal or a token). */
   readonly streamArn: string;
+  /** What the API writes to. @default Firehose Direct PUT */
+  readonly target?: WriteTarget;
+  /** Statements the role needs beside the put actions (e.g. the stream's KMS key). */
+  readonly extraStatements?: iam.PolicyStatement[];
   /** The routes, in the order their resources and methods are added. */
   readonly routes: Route[];
   readonly cors?: CorsSettings;
@@ -34,7 +40,8 @@ const ACTION_ORDER = ['PutRecord', 'PutRecordBatch'];
  * validator and models, and a `POST` method per route with its Firehose integration and CORS preflight.
  */
 export function createMethods(scope: Construct, s: MethodSettings): Methods {
-  const actions = ACTION_ORDER.filter((a) => s.routes.some((r) => r.firehoseAction === a));
+  const target = s.target ?? FIREHOSE_TARGET;
+  const actions = ACTION_ORDER.filter((a) => s.routes.some((r) => r.firehoseAction === a)).map((a) => target.action(a as RecordCall));
   const role = new iam.Role(scope, 'ApiGatewayRole', {
     assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -42,9 +49,10 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
     description: 'Lets API Gateway put records into this construct\'s delivery stream only',
   });
   role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: actions.map((a) => `firehose:${a}`),
+    actions: actions.map((a) => `${target.service}:${a}`),
     resources: [s.streamArn],
   }));
+  for (const statement of s.extraStatements ?? []) role.addToPrincipalPolicy(statement);
 
   const requestValidator = new apigw.RequestValidator(scope, 'BodyValidator', {
     restApi: s.restApi,
@@ -77,7 +85,8 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
   const methods: apigw.Method[] = [];
   for (const route of s.routes) {
     const resource = route.pathParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), s.restApi.root);
-    const integrated = integration(role, route.firehoseAction, route.requestTemplates, route.responses, s.cors);
+    const integrated = integration(role, target, target.action(route.firehoseAction as RecordCall), route.requestTemplates,
+      route.responses, s.cors);
     const requestModels = Object.fromEntries(route.models.map((m) => [m.contentType, model(m.id, m.contentType, m.schema)]));
     methods.push(resource.addMethod('POST', integrated, { ...methodOptions, requestModels }));
     if (s.cors) addPreflight(resource, s.cors);
@@ -105,18 +114,18 @@ export function acknowledgeMethodFindings(methods: apigw.Method[], apiKeyRequire
   }
 }
 
-function integration(role: iam.IRole, action: string, requestTemplates: Record<string, string>,
+function integration(role: iam.IRole, target: WriteTarget, action: string, requestTemplates: Record<string, string>,
   responses: IntegrationResponseSpec[], cors?: CorsSettings): apigw.AwsIntegration {
   return new apigw.AwsIntegration({
-    service: 'firehose',
+    service: target.service,
     action,
     options: {
       credentialsRole: role,
       passthroughBehavior: apigw.PassthroughBehavior.NEVER,
       requestParameters: {
         'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
-        // Firehose's JSON protocol header; LocalStack requires it and AWS accepts it.
-        'integration.request.header.X-Amz-Target': `'Firehose_20150804.${action}'`,
+        // The service's JSON protocol header; LocalStack requires it for Firehose and AWS accepts it.
+        'integration.request.header.X-Amz-Target': `'${target.jsonTargetPrefix}.${action}'`,
       },
       requestTemplates,
       integrationResponses: responses.map((r) => {

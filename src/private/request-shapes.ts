@@ -1,5 +1,7 @@
 import { aws_apigateway as apigw } from 'aws-cdk-lib';
-import { IntegrationResponseSpec, putRecordResponses } from './responses';
+import { IntegrationResponseSpec } from './responses';
+import { FIREHOSE_TARGET } from './targets/firehose';
+import { WriteTarget } from './targets/target';
 import { putRecordTemplate } from './templates';
 import { BodyFormat } from './vtl';
 import { BatchMode } from '../batch';
@@ -15,7 +17,7 @@ import { TextPlainMode } from '../text-plain';
 export interface Route {
   /** The resource's path parts from the API root. */
   readonly pathParts: string[];
-  /** The Firehose action the integration calls. */
+  /** The Firehose action the integration calls (PutRecord or PutRecordBatch; the target names its own). */
   readonly firehoseAction: string;
   /** The request models, by content type: the construct id of each model and its schema. */
   readonly models: { readonly contentType: string; readonly id: string; readonly schema: apigw.JsonSchema }[];
@@ -51,14 +53,14 @@ function models(id: string, schema: apigw.JsonSchema, textPlain: TextPlainMode):
 }
 
 /** One JSON event per request (and text/plain as `textPlain` says): one Firehose record. */
-export function singleEventRoute(s: ShapeSettings, streamName: string): Route {
+export function singleEventRoute(s: ShapeSettings, streamName: string, target: WriteTarget = FIREHOSE_TARGET): Route {
   const { envelope } = s;
   const requestTemplates: Record<string, string> = {
-    'application/json': putRecordTemplate({ streamName, envelope, bodyFormat: BodyFormat.JSON }),
+    'application/json': putRecordTemplate({ streamName, envelope, bodyFormat: BodyFormat.JSON, target }),
   };
   if (s.textPlain !== TextPlainMode.REJECT) {
     requestTemplates['text/plain'] = putRecordTemplate({
-      streamName, envelope, bodyFormat: s.textPlain === TextPlainMode.AS_JSON ? BodyFormat.JSON : BodyFormat.TEXT,
+      streamName, envelope, bodyFormat: s.textPlain === TextPlainMode.AS_JSON ? BodyFormat.JSON : BodyFormat.TEXT, target,
     });
   }
   return {
@@ -66,13 +68,13 @@ export function singleEventRoute(s: ShapeSettings, streamName: string): Route {
     firehoseAction: 'PutRecord',
     models: models('EventModel', s.eventSchema, s.textPlain),
     requestTemplates,
-    responses: putRecordResponses(),
+    responses: target.responses('PutRecord'),
   };
 }
 
 /** `{"records": [...]}`: written as the batch mode says (one packed record, or a record per event). */
-export function batchRoute(s: ShapeSettings, b: BatchSettings, streamName: string): Route {
-  const template = b.mode._requestTemplate({ streamName, envelope: s.envelope, recordsProperty: BATCH_RECORDS_PROPERTY });
+export function batchRoute(s: ShapeSettings, b: BatchSettings, streamName: string, target: WriteTarget = FIREHOSE_TARGET): Route {
+  const template = b.mode._requestTemplate({ streamName, envelope: s.envelope, recordsProperty: BATCH_RECORDS_PROPERTY, target });
   return {
     pathParts: [...s.resourceParts, ...b.pathParts],
     firehoseAction: b.mode.firehoseAction,
@@ -81,13 +83,14 @@ export function batchRoute(s: ShapeSettings, b: BatchSettings, streamName: strin
       'application/json': template,
       ...(s.textPlain === TextPlainMode.AS_JSON ? { 'text/plain': template } : {}),
     },
-    responses: b.mode._responses(),
+    responses: b.mode._responses(target),
   };
 }
 
 /** The routes of the construct's own request shapes: the single event, and the batch unless batching is off. */
-export function eventRoutes(s: ShapeSettings, batch: BatchSettings | undefined, streamName: string): Route[] {
-  return [singleEventRoute(s, streamName), ...(batch ? [batchRoute(s, batch, streamName)] : [])];
+export function eventRoutes(s: ShapeSettings, batch: BatchSettings | undefined, streamName: string,
+  target: WriteTarget = FIREHOSE_TARGET): Route[] {
+  return [singleEventRoute(s, streamName, target), ...(batch ? [batchRoute(s, batch, streamName, target)] : [])];
 }
 
 /** JSON Schema (draft-04) of a batch request body. */

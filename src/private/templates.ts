@@ -4,8 +4,10 @@
  */
 import { RecordEnvelope } from '../record-envelope';
 import { FieldKind, TemplateScope, kindOf } from './field-kinds';
+import { FIREHOSE_TARGET } from './targets/firehose';
+import { KeyPlace, WriteTarget } from './targets/target';
 import { MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS } from '../limits';
-import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, jsonStringLiteral, vtlJsonEscape, vtlReject } from './vtl';
+import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, jsonStringLiteral, vtlJsonEscape } from './vtl';
 
 /** Inputs of the request template builders. */
 export interface RequestTemplateOptions {
@@ -15,6 +17,14 @@ export interface RequestTemplateOptions {
   readonly envelope: RecordEnvelope;
   /** How the body is read. @default BodyFormat.JSON */
   readonly bodyFormat?: BodyFormat;
+  /** What the records are written to. @default Firehose Direct PUT */
+  readonly target?: WriteTarget;
+}
+
+/** The lines of the target's partition key VTL at `place`: none when the target needs no key. */
+function keyLines(target: WriteTarget, place: KeyPlace): string[] {
+  const vtl = target.partitionKey(place);
+  return vtl === '' ? [] : [vtl];
 }
 
 function isWritten(kind: FieldKind, scope: TemplateScope): boolean {
@@ -69,20 +79,22 @@ function vtlFields(envelope: RecordEnvelope, scope: TemplateScope, perEvent: boo
     .join('\n');
 }
 
-/** The request template of the single-event method: one event -> one Firehose PutRecord. */
+/** The request template of the single-event method: one event -> one record (PutRecord). */
 export function putRecordTemplate(opts: RequestTemplateOptions): string {
   const format = opts.bodyFormat ?? BodyFormat.JSON;
+  const target = opts.target ?? FIREHOSE_TARGET;
   return [
     PRELUDE,
     `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
+    target.reject(RejectReason.EMPTY_BODY),
     `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
-    vtlReject(RejectReason.TOO_LARGE),
+    target.reject(RejectReason.TOO_LARGE),
     '#else',
     vtlFields(opts.envelope, 'single', false, format),
     vtlBody(format, "'$'"),
     vtlRecord(opts.envelope, 'single'),
-    `{"DeliveryStreamName":"${opts.streamName}","Record":{"Data":"$util.base64Encode($rec)"}}`,
+    ...keyLines(target, 'single'),
+    target.putRecord(opts.streamName, '$rec'),
     '#end',
   ].filter((l) => l !== '').join('\n');
 }
@@ -100,6 +112,7 @@ export interface BatchTemplateOptions extends RequestTemplateOptions {
  */
 function batchLoopHead(opts: BatchTemplateOptions, maxChars: number): string {
   const prop = opts.recordsProperty;
+  const target = opts.target ?? FIREHOSE_TARGET;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prop)) throw new Error(`recordsProperty must be an identifier, got '${prop}'.`);
   return [
     '#set($events = [])',
@@ -108,11 +121,11 @@ function batchLoopHead(opts: BatchTemplateOptions, maxChars: number): string {
     `#if(!$raw.matches("[\\x00-\\x20]*") && $input.json('$').matches("(?s)\\s*\\{.*") && $input.json('$.${prop}').matches("(?s)\\s*\\[.*"))` +
       `#set($events = $input.path('$.${prop}'))#end`,
     `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
+    target.reject(RejectReason.EMPTY_BODY),
     `#elseif($raw.length() > ${maxChars})`,
-    vtlReject(RejectReason.TOO_LARGE),
+    target.reject(RejectReason.TOO_LARGE),
     '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
+    target.reject(RejectReason.NO_EVENTS),
     '#else',
     vtlFields(opts.envelope, 'batch', false),
   ].filter((l) => l !== '').join('\n');
@@ -126,32 +139,37 @@ function batchEventRecord(opts: BatchTemplateOptions): string {
   ].filter((l) => l !== '').join('\n');
 }
 
-/** Batch request template: one Firehose record per event, through PutRecordBatch (order preserved). */
+/** Batch request template: one record per event, through PutRecordBatch or PutRecords (order preserved). */
 export function putRecordBatchTemplate(opts: BatchTemplateOptions): string {
+  const target = opts.target ?? FIREHOSE_TARGET;
   return [
     PRELUDE,
     batchLoopHead(opts, MAX_BATCH_BODY_CHARS),
-    `{"DeliveryStreamName":"${opts.streamName}","Records":[`,
+    ...keyLines(target, 'batchHead'),
+    target.putRecordsOpen(opts.streamName),
     '#foreach($event in $events)',
     batchEventRecord(opts),
-    '{"Data":"$util.base64Encode($rec)"}#if($foreach.hasNext),#end',
+    ...keyLines(target, 'batchEvent'),
+    `${target.putRecordsEntry('$rec')}#if($foreach.hasNext),#end`,
     '#end',
-    ']}',
+    target.putRecordsClose,
     '#end',
   ].join('\n');
 }
 
-/** Packed batch request template: all events, one JSON line each, in a single Firehose record (PutRecord). */
+/** Packed batch request template: all events, one JSON line each, in a single record (PutRecord). */
 export function packedBatchTemplate(opts: BatchTemplateOptions): string {
+  const target = opts.target ?? FIREHOSE_TARGET;
   return [
     PRELUDE,
     batchLoopHead(opts, MAX_RECORD_BODY_CHARS),
+    ...keyLines(target, 'packed'),
     '#set($packed = "")',
     '#foreach($event in $events)',
     batchEventRecord(opts),
     '#set($packed = "${packed}${rec}")',
     '#end',
-    `{"DeliveryStreamName":"${opts.streamName}","Record":{"Data":"$util.base64Encode($packed)"}}`,
+    target.putRecord(opts.streamName, '$packed'),
     '#end',
   ].join('\n');
 }
