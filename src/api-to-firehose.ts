@@ -4,6 +4,7 @@ import {
   aws_cloudwatch as cloudwatch,
   aws_glue as glue,
   aws_iam as iam,
+  aws_kinesis as kinesis,
   aws_kinesisfirehose as firehose,
   aws_logs as logs,
   aws_s3 as s3,
@@ -18,6 +19,8 @@ import { acknowledgeMethodFindings, createMethods } from './private/methods';
 import { createMonitoring } from './private/monitoring';
 import { eventRoutes } from './private/request-shapes';
 import { Settings, resolveProps } from './private/resolve';
+import { createStream, createStreamAlarms, streamWriteStatements } from './private/stream';
+import { kinesisTarget } from './private/targets/kinesis';
 import { Query, createQuery, grantQuery } from './private/workgroup';
 import { ApiToFirehoseProps } from './props';
 import { TenantOptions } from './tenant-options';
@@ -30,6 +33,11 @@ import { TenantOptions } from './tenant-options';
 export class ApiToFirehose extends Construct {
   /** The bucket receiving the events (undefined when an existing `deliveryStream` was given). */
   public readonly bucket?: s3.IBucket;
+  /**
+   * The Kinesis data stream the API writes to (with `target: IngestTarget.kinesisStream()`): new or given. Grant
+   * real-time consumers `stream.grantRead(consumer)`.
+   */
+  public readonly stream?: kinesis.IStream;
   /** The delivery stream: the Firehose L2 this construct created, or the stream given. */
   public readonly deliveryStream: firehose.IDeliveryStream;
   /** The delivery stream's L1 resource, for settings this construct does not expose (undefined for an existing stream). */
@@ -96,6 +104,9 @@ export class ApiToFirehose extends Construct {
     // Resolve: every default applied and every prop checked, before anything is built.
     const s = this.settings = resolveProps(this, props);
 
+    // Stream: the Kinesis data stream in front of Firehose, when the target is one.
+    if (s.stream) this.stream = createStream(this, s.stream);
+
     // Delivery: the bucket, the table (Parquet conversion reads its schema), the Firehose role and log group, the stream.
     if (s.delivery) {
       this.bucket = s.delivery.bucket ?? createBucket(this, s.delivery.encryptionKey, s.delivery.lifecycleRules);
@@ -104,7 +115,7 @@ export class ApiToFirehose extends Construct {
         this.glueDatabase = this.catalog.database;
         this.glueTable = this.catalog.table;
       }
-      const d = createDelivery(this, s.delivery, this.bucket, s.delivery.parquet ? this.catalog?.table : undefined);
+      const d = createDelivery(this, s.delivery, this.bucket, s.delivery.parquet ? this.catalog?.table : undefined, this.stream);
       this.deliveryStreamRole = d.role;
       this.deliveryLogGroup = d.logGroup;
       this.cfnDeliveryStream = d.cfnDeliveryStream;
@@ -119,11 +130,17 @@ export class ApiToFirehose extends Construct {
     this.restApi = api.restApi;
     this.stage = api.stage;
 
-    // Methods: a POST per route (the single event, the batch), each integrated with Firehose through one role.
-    const routes = eventRoutes(s.shapes, s.batch, this.cfnDeliveryStream?.ref ?? this.deliveryStreamName);
+    // Methods: a POST per route (the single event, the batch), each integrated with Firehose (or the Kinesis stream)
+    // through one role.
+    const target = s.stream ? kinesisTarget(s.stream.partitionKey.field) : undefined;
+    const routes = this.stream
+      ? eventRoutes(s.shapes, s.batch, this.stream.streamName, target)
+      : eventRoutes(s.shapes, s.batch, this.cfnDeliveryStream?.ref ?? this.deliveryStreamName);
     const methods = createMethods(this, {
       restApi: this.restApi,
-      streamArn: this.cfnDeliveryStream?.attrArn ?? this.deliveryStream.deliveryStreamArn,
+      streamArn: this.stream?.streamArn ?? this.cfnDeliveryStream?.attrArn ?? this.deliveryStream.deliveryStreamArn,
+      target,
+      extraStatements: this.stream ? streamWriteStatements(this.stream) : undefined,
       routes,
       cors: s.cors,
       apiKeyRequired: s.access.apiKeyRequired,
@@ -162,7 +179,7 @@ export class ApiToFirehose extends Construct {
       restApiName: this.restApi instanceof apigw.RestApi && this.stage ? this.restApi.restApiName : undefined,
       stageName: this.stage?.stageName,
     }, s.monitoring);
-    this.alarms = monitoring.alarms;
+    this.alarms = [...monitoring.alarms, ...(this.stream ? createStreamAlarms(this, this.stream, s.monitoring) : [])];
     this.dashboard = monitoring.dashboard;
 
     acknowledgeMethodFindings(methods.methods, s.access.apiKeyRequired, s.access.effectiveAuthorizationType);

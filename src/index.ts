@@ -8,3 +8,4 @@ export * from './cors';
 export * from './tenant-options';
 export * from './monitoring-options';
 export * from './query-options';
+export * from './ingest-target';

@@ -3,6 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { BatchOptions } from './batch';
 import { CorsSettings } from './cors';
+import { IngestTarget } from './ingest-target';
 import { MonitoringOptions } from './monitoring-options';
 import { QueryOptions } from './query-options';
 import { RecordEnvelope } from './record-envelope';
@@ -248,10 +249,21 @@ export interface QueryProps {
   readonly query?: QueryOptions;
 }
 
+/** What the API writes to. */
+export interface TargetProps {
+  /**
+   * Where the API writes: Firehose Direct PUT, or a Kinesis data stream in front of Firehose
+   * (`IngestTarget.kinesisStream()`), for throughput past one delivery stream's quotas and for real-time consumers.
+   * Either way the same JSON lines reach the same S3 layout. See README "Limits and scale".
+   * @default IngestTarget.FIREHOSE
+   */
+  readonly target?: IngestTarget;
+}
+
 /**
  * Properties of `ApiToFirehose`. Every prop is optional: with none, the
  * construct deploys a keyed, throttled, validated ingestion endpoint
  * (`POST /` and `POST /batch`) that writes GZIP JSON Lines under `events/`
  * in a new encrypted bucket.
  */
-export interface ApiToFirehoseProps extends DeliveryProps, ApiProps, AccessProps, RecordsProps, OperationsProps, QueryProps {}
+export interface ApiToFirehoseProps extends DeliveryProps, ApiProps, AccessProps, RecordsProps, OperationsProps, QueryProps, TargetProps {}

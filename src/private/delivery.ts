@@ -7,6 +7,7 @@ import {
   Stack,
   aws_glue as glue,
   aws_iam as iam,
+  aws_kinesis as kinesis,
   aws_kinesisfirehose as firehose,
   aws_kms as kms,
   aws_logs as logs,
@@ -15,6 +16,7 @@ import {
 import { Construct } from 'constructs';
 import { acknowledge, nagFindingId } from './nag';
 import { DeliverySettings } from './resolve';
+import { streamReadStatements } from './stream';
 
 /** Id of the log stream the Firehose L2 adds to the error log group (`logGroup.addStream('S3Destination')`). */
 const DELIVERY_LOG_STREAM_ID = 'S3Destination';
@@ -39,7 +41,8 @@ export interface Delivery {
  * `withoutPolicyUpdates()`, so those grants are dropped and the role keeps
  * only the statements below.
  */
-export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3.IBucket, parquetTable?: glue.CfnTable): Delivery {
+export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3.IBucket, parquetTable?: glue.CfnTable,
+  source?: kinesis.IStream): Delivery {
   const logGroup = new logs.LogGroup(scope, 'DeliveryErrors', {
     retention: s.errorLogRetention,
     removalPolicy: RemovalPolicy.RETAIN,
@@ -71,6 +74,8 @@ export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3
     }));
   }
   if (parquetTable) policy.addStatements(glueSchemaStatement(scope, parquetTable));
+  // A Kinesis source: Firehose reads the stream with this role (the L2's source.grantRead is dropped with the rest).
+  if (source) policy.addStatements(...streamReadStatements(source));
   acknowledge(policy, nagFindingId('AwsSolutions-IAM5', 'Resource', scope, bucket.arnForObjects('*')),
     'Firehose writes objects under generated keys, so s3:PutObject/GetObject/AbortMultipartUpload need <bucket>/*; ' +
     'no other bucket, action or log stream is granted.');
@@ -81,7 +86,9 @@ export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3
   const deliveryStream = new firehose.DeliveryStream(scope, 'DeliveryStream', {
     deliveryStreamName,
     role: grantsDropped,
-    encryption: s.encryptionKey
+    source: source ? new firehose.KinesisStreamSource(source) : undefined,
+    // With a Kinesis source the data stream is encrypted instead (Firehose refuses server-side encryption then).
+    encryption: source ? undefined : s.encryptionKey
       ? firehose.StreamEncryption.customerManagedKey(s.encryptionKey)
       : firehose.StreamEncryption.awsOwnedKey(),
     destination: new firehose.S3Bucket(bucket, {

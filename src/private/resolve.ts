@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { QuerySettings } from './catalog';
 import { kindOf } from './field-kinds';
 import { BatchSettings, ShapeSettings } from './request-shapes';
+import { StreamSettings, resolveStream } from './stream-settings';
 import { planTable } from './table';
 import {
   checkBufferingInterval, checkBufferingSize, checkCors, checkDeliveryStreamName, checkIntegerRange,
@@ -121,6 +122,8 @@ export interface Settings {
   readonly batch?: BatchSettings;
   readonly monitoring: MonitoringSettings;
   readonly query?: QuerySettings;
+  /** The Kinesis data stream the API writes to; undefined for Firehose Direct PUT. */
+  readonly stream?: StreamSettings;
 }
 
 /**
@@ -197,6 +200,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
+  const stream = resolveStream(scope, props);
   const shapes = { envelope, eventSchema, textPlain, resourceParts };
   const bodyAsText = textPlain === TextPlainMode.AS_STRING;
   return {
@@ -264,6 +268,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
       encryptionKey: props.encryptionKey,
     } : undefined,
+    stream,
   };
 }
 

@@ -32,14 +32,15 @@ export const PATTERN_CLIENT_ERROR = '4(0[0-24-9]|[1-9][0-9])';
 /** Every 5xx from Firehose. */
 export const PATTERN_SERVER_ERROR = '5[0-9]{2}';
 
-const ERROR_TYPE = [
+/** VTL reading the backend's error type (`__type`, else `code`) into `$type` and its message into `$msg`. */
+export const ERROR_TYPE = [
   '#set($type = "$!input.path(\'$.__type\')")',
   '#if($type.length() == 0)#set($type = "$!input.path(\'$.code\')")#end',
   '#set($msg = "$!input.path(\'$.message\')$!input.path(\'$.Message\')")',
 ].join('\n');
 
 /** A JSON error body. `code` and `message` are fixed strings chosen here, never Firehose's own text. */
-function errorBody(code: string, message: string, extra = ''): string {
+export function errorBody(code: string, message: string, extra = ''): string {
   return `{"error":"${code}","message":"${message}","requestId":"$context.requestId"${extra}}`;
 }
 
@@ -90,11 +91,12 @@ export function forbiddenTemplate(): string {
  * The branch for requests the request template refused itself (see `vtlReject` in envelope.ts): the
  * Firehose error names the stream `ApiToFirehoseRejected.<reason>`, whatever its error type.
  */
-function rejectedByTemplate(directive: '#if' | '#elseif'): string {
+export function rejectedByTemplate(directive: '#if' | '#elseif',
+  tooLarge = 'The request is larger than one Firehose record (1,000 KiB) or batch (4 MiB) allows; nothing was stored.'): string {
   return [
     `${directive}($msg.contains("${REJECT_MARKER}.${RejectReason.TOO_LARGE}"))`,
     '#set($context.responseOverride.status = 413)',
-    errorBody('PayloadTooLarge', 'The request is larger than one Firehose record (1,000 KiB) or batch (4 MiB) allows; nothing was stored.'),
+    errorBody('PayloadTooLarge', tooLarge),
     `#elseif($msg.contains("${REJECT_MARKER}.${RejectReason.EMPTY_BODY}"))`,
     '#set($context.responseOverride.status = 400)',
     errorBody('InvalidRequest', 'The request body is empty; nothing was stored.'),

@@ -22,8 +22,8 @@ export interface RequestTemplateOptions {
 }
 
 /** The lines of the target's partition key VTL at `place`: none when the target needs no key. */
-function keyLines(target: WriteTarget, place: KeyPlace): string[] {
-  const vtl = target.partitionKey(place);
+function keyLines(target: WriteTarget, place: KeyPlace, format = BodyFormat.JSON): string[] {
+  const vtl = target.partitionKey(place, format);
   return vtl === '' ? [] : [vtl];
 }
 
@@ -93,7 +93,7 @@ export function putRecordTemplate(opts: RequestTemplateOptions): string {
     vtlFields(opts.envelope, 'single', false, format),
     vtlBody(format, "'$'"),
     vtlRecord(opts.envelope, 'single'),
-    ...keyLines(target, 'single'),
+    ...keyLines(target, 'single', format),
     target.putRecord(opts.streamName, '$rec'),
     '#end',
   ].filter((l) => l !== '').join('\n');

@@ -1,6 +1,6 @@
 /**
  * Configurations whose synthesized templates must not change when the library is restructured. Together they set
- * every prop of ApiToFirehoseProps at least once (and every QueryOptions, BatchOptions, MonitoringOptions,
+ * every prop of ApiToFirehoseProps at least once (kinesis-stream: the `target` prop, issue #21) (and every QueryOptions, BatchOptions, MonitoringOptions,
  * CorsSettings and TenantOptions field), plus `addTenant`, `grantQuery` and `grantReadRecords`.
  *
  * test/stability/templates.test.ts synthesizes each and compares the template, byte for byte, with the file of the
@@ -9,11 +9,11 @@
  */
 import {
   App, Duration, Size, Stack, TimeZone,
-  aws_apigateway as apigw, aws_cognito as cognito, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms,
+  aws_apigateway as apigw, aws_cognito as cognito, aws_iam as iam, aws_kinesis as kinesis, aws_kinesisfirehose as firehose, aws_kms as kms,
   aws_logs as logs, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import {
-  ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode,
+  ApiToFirehose, BatchMode, EnvelopeField, IngestTarget, PartitionKey, RecordEnvelope, TextPlainMode,
 } from '../../src';
 import { buildStack as buildConsumerStack } from '../consumers/typescript/app';
 
@@ -209,6 +209,35 @@ export const CONFIGURATIONS: Configuration[] = [
     },
   },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },
+  {
+    // Kinesis data streams in front of Firehose: a new provisioned stream keyed by API key (record per event, a
+    // customer key, the dedup query), a new on-demand one with warm throughput, and a given stream.
+    name: 'kinesis-stream',
+    build: (s) => {
+      new ApiToFirehose(s, 'Provisioned', {
+        target: IngestTarget.kinesisStream({
+          streamMode: kinesis.StreamMode.PROVISIONED,
+          shardCount: 2,
+          retentionPeriod: Duration.hours(48),
+          encryptionKey: new kms.Key(s, 'StreamKey'),
+          partitionKey: PartitionKey.API_KEY_ID,
+          streamName: 'provisioned-events',
+        }),
+        batch: { mode: BatchMode.RECORD_PER_EVENT },
+        query: {},
+      });
+      new ApiToFirehose(s, 'OnDemand', {
+        resourcePath: 'od',
+        cloudWatchRole: false,
+        target: IngestTarget.kinesisStream({ warmThroughputMiBps: 50, partitionKey: PartitionKey.fromField(EnvelopeField.eventId()) }),
+      });
+      new ApiToFirehose(s, 'Given', {
+        resourcePath: 'given',
+        cloudWatchRole: false,
+        target: IngestTarget.kinesisStream({ stream: new kinesis.Stream(s, 'Existing', { streamMode: kinesis.StreamMode.ON_DEMAND }) }),
+      });
+    },
+  },
 ];
 
 /** Synthesizes one configuration and returns its template as the JSON text CloudFormation would receive. */

@@ -1,5 +1,5 @@
 import { IntegrationResponseSpec } from '../responses';
-import { RejectReason } from '../vtl';
+import { BodyFormat, RejectReason } from '../vtl';
 
 /**
  * The two calls a route makes: one record (a single event, a packed batch) or one record per event. Routes name
@@ -25,8 +25,8 @@ export interface WriteTarget {
   readonly jsonTargetPrefix: string;
   /** The service's action for a call. */
   action(call: RecordCall): string;
-  /** VTL that sets `$pk` where the target needs a partition key ('' when it needs none). */
-  partitionKey(place: KeyPlace): string;
+  /** VTL that sets `$pk` where the target needs a partition key ('' when it needs none); `format` is how the body is read. */
+  partitionKey(place: KeyPlace, format: BodyFormat): string;
   /** The request writing the text in the VTL reference `data` as one record. */
   putRecord(streamName: string, data: string): string;
   /** The request writing many records: its opening, one entry (data in the VTL reference `data`), its end. */
