@@ -48,6 +48,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-api-gateway@^3',
     // Drives Debian's /usr/bin/chromium in test/e2e/browser.e2e.test.ts (no browser download).
     'playwright-core@^1',
+    // The published Segment SDKs, driven against a local capture server in test/senders/ (docs/senders/segment.md).
+    // Exact versions: the captured fixtures are what these versions send.
+    '@segment/analytics-node@3.1.0',
+    '@segment/analytics-next@1.84.3',
   ],
 
   // The dev/test tsconfig lives at the root (tsconfig.dev.json) and covers everything that is not shipped.
