@@ -19,7 +19,8 @@ export interface RequestFixture {
   readonly method: string;
   readonly path: string;
   readonly rawHeaders: Array<[string, string]>;
-  readonly bodyFile: string;
+  /** null when the request had no body (GET). */
+  readonly bodyFile: string | null;
   readonly bodyBytes: number;
   readonly contentEncoding?: string;
   readonly decodedBytes?: number;
@@ -60,17 +61,15 @@ export function saveOrLoad(
       method: r.method,
       path: r.path,
       rawHeaders: stableHeaders(r),
-      bodyFile: p.bodyFile,
+      bodyFile: body.length ? p.bodyFile : null,
       bodyBytes: body.length,
       ...(enc ? { contentEncoding: String(enc), decodedBytes: r.decoded.length } : {}),
       notes: meta.notes,
     };
     fs.mkdirSync(p.base, { recursive: true });
     fs.writeFileSync(p.request, JSON.stringify(fixture, null, 2) + '\n');
-    fs.writeFileSync(p.body, body);
+    if (body.length) fs.writeFileSync(p.body, body);
   }
-  return {
-    fixture: JSON.parse(fs.readFileSync(p.request, 'utf8')) as RequestFixture,
-    body: fs.readFileSync(p.body),
-  };
+  const fixture = JSON.parse(fs.readFileSync(p.request, 'utf8')) as RequestFixture;
+  return { fixture, body: fixture.bodyFile ? fs.readFileSync(path.join(p.base, fixture.bodyFile)) : Buffer.alloc(0) };
 }
