@@ -52,6 +52,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Exact versions: the captured fixtures are what these versions send.
     '@segment/analytics-node@3.1.0',
     '@segment/analytics-next@1.84.3',
+    // Published senders whose requests test/senders/*-capture.test.ts record. Pinned: the package is the spec.
+    // OpenTelemetry JS: the 0.223.x experimental line (with core/resources 2.12.x) runs on Node 20; the 0.30x/3.x
+    // line needs Node >= 22.15. @opentelemetry/api is sdk-logs' peer (>=1.4.0 <1.10.0).
+    '@opentelemetry/api@1.9.1',
+    '@opentelemetry/api-logs@0.223.1',
+    '@opentelemetry/sdk-logs@0.223.1',
+    '@opentelemetry/exporter-logs-otlp-http@0.223.1',
+    '@opentelemetry/resources@2.12.1',
+    '@snowplow/node-tracker@4.8.0',
   ],
 
   // The dev/test tsconfig lives at the root (tsconfig.dev.json) and covers everything that is not shipped.
