@@ -46,6 +46,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-api-gateway@^3',
+    // test/e2e/kinesis-source.e2e.test.ts: a Kinesis stream as a Firehose source, driven without the construct.
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-firehose@^3',
+    // HTTP/1.1 for the Kinesis client (it defaults to HTTP/2, whose sessions LocalStack 4.13.1 closes on PutRecords of 500 records).
+    '@smithy/node-http-handler@^4',
     // Drives Debian's /usr/bin/chromium in test/e2e/browser.e2e.test.ts (no browser download).
     'playwright-core@^1',
     // The published Segment SDKs, driven against a local capture server in test/senders/ (docs/senders/segment.md).

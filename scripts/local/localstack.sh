@@ -15,6 +15,7 @@
 #   LOCALSTACK_STOP_TIMEOUT    seconds between SIGTERM and SIGKILL (default 20)
 # Commands run by `run` get LOCALSTACK_ENDPOINT=http://127.0.0.1:$LOCALSTACK_PORT and LOCALSTACK_PORT.
 # See docs/localstack-notes.md for what LocalStack does and does not emulate.
+# Kinesis as a Firehose source (moto's server as the KCL's lease store, no DynamoDB Local): scripts/local/kinesis-source.sh.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,7 +35,7 @@ ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${LOCALSTACK_STOP_TIMEOUT:-20}"
-SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch"
+SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch,kinesis"
 
 # The [runtime] extra holds the server deps (rolo, moto-ext, airspeed...). localstack-core 4.13.1 fails with the newest cbor2/pyopenssl/cryptography and lacks service_identity.
 REQUIREMENTS=(
@@ -47,6 +48,7 @@ REQUIREMENTS=(
 
 log() { printf '[localstack] %s\n' "$*" >&2; }
 die() { printf '[localstack] ERROR: %s\n' "$*" >&2; exit 1; }
+kinesis_source() { KS_VENV="$VENV" KS_STATE_DIR="$LS_DIR" KS_FS_ROOT="$FS_ROOT" "$SCRIPT_DIR/kinesis-source.sh" "$@"; }
 
 # ---- helpers ---------------------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ requirements_fingerprint() { printf '%s\n' "${REQUIREMENTS[@]}"; }
 is_installed() {
   [[ -x "$VENV/bin/python" && -f "$MARKER" ]] || return 1
   [[ "$(cat "$MARKER")" == "$(requirements_fingerprint)" ]] || return 1
-  is_py313 "$VENV/bin/python"
+  is_py313 "$VENV/bin/python" && kinesis_source is-installed
 }
 
 pid_of_ours() {
@@ -143,6 +145,7 @@ do_install() {
   "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet "${REQUIREMENTS[@]}" \
     || die "pip install failed"
   "$VENV/bin/python" -c 'import localstack.runtime.main' || die "localstack.runtime.main cannot be imported after install"
+  kinesis_source install || die "kinesis-source install failed"
   requirements_fingerprint >"$MARKER"
   log "installed $("$VENV/bin/python" -m pip show localstack-core 2>/dev/null | awk '/^Version/{print "localstack-core " $2}')"
 }
@@ -165,6 +168,9 @@ do_start() {
   fi
   is_installed || do_install
   mkdir -p "$FS_ROOT"
+  local ks_env
+  ks_env="$(kinesis_source start)" || die "could not start moto's server for the Kinesis source (see scripts/local/kinesis-source.sh)"
+  mapfile -t KS_ENV <<<"$ks_env"
   printf '\n===== %s start on %s =====\n' "$(date -u +%FT%TZ)" "$ENDPOINT" >>"$LOG_FILE"
   log "starting LocalStack on $ENDPOINT (log: $LOG_FILE)"
   # setsid: own session and process group, so a Ctrl-C meant for the caller does not half-kill it.
@@ -180,6 +186,7 @@ do_start() {
       SKIP_SSL_CERT_DOWNLOAD=1 \
       DISABLE_EVENTS=1 \
       SERVICES="$SERVICES" \
+      "${KS_ENV[@]}" \
       setsid "$VENV/bin/python" -m localstack.runtime.main
   ) </dev/null >>"$LOG_FILE" 2>&1 9>&- &
   pid=$!
@@ -196,6 +203,7 @@ wait_healthy() {
       log "LocalStack (pid $pid) exited during startup. Last log lines:"
       tail -n 40 "$LOG_FILE" >&2 || true
       rm -f "$PID_FILE" "$PORT_FILE"
+      kinesis_source stop
       exit 1
     fi
     if healthy; then
@@ -208,6 +216,7 @@ wait_healthy() {
   log "last log lines:"
   tail -n 40 "$LOG_FILE" >&2 || true
   stop_pid "$pid"
+  kinesis_source stop
   exit 1
 }
 
@@ -248,6 +257,7 @@ do_stop() {
     rm -f "$PID_FILE" "$PORT_FILE"
     log "not running"
   fi
+  kinesis_source stop
 }
 
 do_status() {
@@ -320,7 +330,7 @@ on_signal() {
 }
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 cmd="${1:-}"
