@@ -57,7 +57,7 @@ test('serves every Segment route, JSON and text/plain, with the Authorization he
   const paths = methods.filter((m) => m.httpMethod === 'POST').map((m) => m.resourcePath).sort();
   expect(paths).toEqual(['/', '/batch', ...['a', 'alias', 'b', 'batch', 'g', 'group', 'i', 'identify', 'p', 'page', 's', 'screen', 't', 'track']
     .map((r) => `/v1/${r}`)].sort());
-  for (const m of methods.filter((x) => x.resourcePath.startsWith('/v1/'))) {
+  for (const m of methods.filter((x) => x.resourcePath?.startsWith('/v1/'))) {
     expect(Object.keys(m.requestTemplates).sort()).toEqual(['application/json', 'text/plain']);
     expect(m.requestTemplates['text/plain']).toBe(m.requestTemplates['application/json']);
   }
@@ -98,7 +98,7 @@ test('single events, long and short routes, JSON and text/plain bodies: the even
   const e = event('track', { event: 'Clicked', writeKey: WRITE_KEY, sentAt: '2026-12-03T10:00:02.000Z', context: { page: { url: 'https://x' } } });
   for (const path of ['/v1/track', '/v1/t']) {
     const [line] = await lines(at(path, 'text/plain'), JSON.stringify(e));
-    const { writeKey: _, ...kept } = e;
+    const { writeKey: _, ...kept } = e as Record<string, unknown>;
     expect(line).toEqual({ apiKeyId: 'apikeyid123', requestId: expect.any(String), receivedAt: expect.any(Number), eventId: e.messageId, input: 'segment', body: kept });
   }
 });
