@@ -22,8 +22,8 @@ import { EVENT_SIZES, makeEvents, Rand } from './events';
 import { apiGatewayCost, loadPrices, Prices, PRICES_FILE, REPO_ROOT } from './prices';
 import { Column, fixed, int, textTable, times, usd } from './table';
 import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../../src';
-import { RECORD_MAX_BYTES } from '../../src/limits';
 import { REJECT_MARKER } from '../../src/envelope';
+import { RECORD_MAX_BYTES } from '../../src/limits';
 import {
   apiGatewayContext,
   CfnTemplate,

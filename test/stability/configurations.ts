@@ -12,10 +12,10 @@ import {
   aws_apigateway as apigw, aws_cognito as cognito, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms,
   aws_logs as logs, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
-import { buildStack as buildConsumerStack } from '../consumers/typescript/app';
 import {
   ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode,
 } from '../../src';
+import { buildStack as buildConsumerStack } from '../consumers/typescript/app';
 
 const T = apigw.JsonSchemaType;
 
@@ -68,7 +68,8 @@ export const CONFIGURATIONS: Configuration[] = [
         batch: { mode: BatchMode.RECORD_PER_EVENT, maxEvents: 500 },
         textPlain: TextPlainMode.AS_JSON,
         eventSchema: {
-          type: T.OBJECT, required: ['type'],
+          type: T.OBJECT,
+          required: ['type'],
           properties: { type: { type: T.STRING }, n: { type: T.INTEGER }, tags: { type: T.ARRAY, items: { type: T.STRING } } },
         },
       });
@@ -110,7 +111,10 @@ export const CONFIGURATIONS: Configuration[] = [
     build: (s) => {
       new ApiToFirehose(s, 'Ingest', {
         encryptionKey: new kms.Key(s, 'Key'),
-        lifecycleRules: [{ expiration: Duration.days(365), transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }] }],
+        lifecycleRules: [{
+          expiration: Duration.days(365),
+          transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
+        }],
         monitoring: {
           alarms: true,
           alarmTopic: new sns.Topic(s, 'Alarms'),
@@ -159,16 +163,23 @@ export const CONFIGURATIONS: Configuration[] = [
           EnvelopeField.batchIndex(), EnvelopeField.header('X-Tenant-Id', 'tenant'), EnvelopeField.sourceIp(),
         ]),
         eventSchema: {
-          type: T.OBJECT, required: ['type'],
+          type: T.OBJECT,
+          required: ['type'],
           properties: {
-            type: { type: T.STRING }, value: { type: T.NUMBER }, ok: { type: T.BOOLEAN },
+            type: { type: T.STRING },
+            value: { type: T.NUMBER },
+            ok: { type: T.BOOLEAN },
             page: { type: T.OBJECT, properties: { url: { type: T.STRING }, ms: { type: T.INTEGER } } },
           },
         },
         timeZone: TimeZone.AMERICA_NEW_YORK,
         query: {
-          databaseName: 'given_db', tableName: 'clicks', workGroupName: 'clicks-wg',
-          bytesScannedCutoffPerQuery: Size.gibibytes(1), resultsExpiration: Duration.days(3), firstDay: '2026-01-01',
+          databaseName: 'given_db',
+          tableName: 'clicks',
+          workGroupName: 'clicks-wg',
+          bytesScannedCutoffPerQuery: Size.gibibytes(1),
+          resultsExpiration: Duration.days(3),
+          firstDay: '2026-01-01',
         },
       });
     },
@@ -189,7 +200,10 @@ export const CONFIGURATIONS: Configuration[] = [
     build: (s) => {
       new ApiToFirehose(s, 'Ingest', { textPlain: TextPlainMode.AS_STRING, query: {} });
       new ApiToFirehose(s, 'Raw', {
-        envelope: RecordEnvelope.RAW, resourcePath: 'raw', cloudWatchRole: false, query: { tableName: 'raw_events' },
+        envelope: RecordEnvelope.RAW,
+        resourcePath: 'raw',
+        cloudWatchRole: false,
+        query: { tableName: 'raw_events' },
         eventSchema: { type: T.OBJECT, properties: { type: { type: T.STRING }, at: { type: T.INTEGER } } },
       });
     },
