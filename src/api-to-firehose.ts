@@ -133,9 +133,11 @@ export class ApiToFirehose extends Construct {
     // Methods: a POST per route (the single event, the batch), each integrated with Firehose (or the Kinesis stream)
     // through one role.
     const target = s.stream ? kinesisTarget(s.stream.partitionKey.field) : undefined;
-    const routes = this.stream
-      ? eventRoutes(s.shapes, s.batch, this.stream.streamName, target)
-      : eventRoutes(s.shapes, s.batch, this.cfnDeliveryStream?.ref ?? this.deliveryStreamName);
+    const streamName = this.stream?.streamName ?? this.cfnDeliveryStream?.ref ?? this.deliveryStreamName;
+    const routes = [
+      ...eventRoutes(s.shapes, s.batch, streamName, target),
+      ...s.inputs.flatMap((input) => input._routes({ streamName, envelope: s.shapes.envelope, resourceParts: s.shapes.resourceParts })),
+    ];
     const methods = createMethods(this, {
       restApi: this.restApi,
       streamArn: this.stream?.streamArn ?? this.cfnDeliveryStream?.attrArn ?? this.deliveryStream.deliveryStreamArn,
@@ -150,10 +152,11 @@ export class ApiToFirehose extends Construct {
     this.apiGatewayRole = methods.role;
     this.requestValidator = methods.requestValidator;
     [this.resource] = methods.resources;
-    [this.method, this.batchMethod] = methods.methods;
+    this.method = methods.methods[0];
+    this.batchMethod = s.batch ? methods.methods[1] : undefined;
     this.batchMode = s.batch?.mode;
     this.url = this.stage?.urlForPath(this.resource.path);
-    this.batchUrl = this.batchMethod ? this.stage?.urlForPath(methods.resources[1].path) : undefined;
+    this.batchUrl = s.batch ? this.stage?.urlForPath(methods.resources[1].path) : undefined;
     // After the methods: the deployment's logical id hashes the API's parts in the order they are added.
     if (api.owned && s.api.jsonGatewayResponses) addJsonGatewayResponses(this.restApi as apigw.RestApi, s.cors);
 

@@ -14,6 +14,7 @@ import {
 } from './validation';
 import { BatchMode } from '../batch';
 import { CorsSettings } from '../cors';
+import { Input } from '../input';
 import { DEFAULT_MAX_EVENTS } from '../limits';
 import { ApiToFirehoseProps } from '../props';
 import { RecordEnvelope } from '../record-envelope';
@@ -120,6 +121,8 @@ export interface Settings {
   /** The request shapes' settings, and the batch route's (none when batching is off). */
   readonly shapes: ShapeSettings;
   readonly batch?: BatchSettings;
+  /** The inputs in other senders' formats. */
+  readonly inputs: Input[];
   readonly monitoring: MonitoringSettings;
   readonly query?: QuerySettings;
   /** The Kinesis data stream the API writes to; undefined for Firehose Direct PUT. */
@@ -197,6 +200,14 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     if (props.webAclArn) throw new Error('webAclArn needs a stage: pass `stage` when `restApi` is imported.');
     if (apiKeyRequired) throw new Error('apiKeyRequired needs a stage for the usage plan: pass `stage` when `restApi` is imported.');
   }
+  const inputs = props.inputs ?? [];
+  if (inputs.length > 0 && envelope.raw) {
+    throw new Error(`inputs (${inputs.map((i) => i.name).join(', ')}) need an envelope: RecordEnvelope.RAW writes the bare event, `
+      + 'with no field to tell an input\'s lines or carry its batch-level members.');
+  }
+  const names = inputs.map((i) => i.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw new Error(`inputs must not repeat an input, got '${repeated}' twice.`);
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
@@ -244,6 +255,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     cors: props.cors,
     shapes,
     batch,
+    inputs,
     monitoring: {
       alarms: props.monitoring?.alarms ?? true,
       alarmTopic: props.monitoring?.alarmTopic,

@@ -50,7 +50,7 @@ const TOO_LARGE = 'The request is larger than one Kinesis record (1,000,000 char
 export function kinesisClientErrorTemplate(): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if', TOO_LARGE),
+    rejectedByTemplate('#if', [], TOO_LARGE),
     '#elseif($type.contains("ProvisionedThroughputExceeded") || $type.contains("Throttl") || $type.contains("LimitExceeded"))',
     '#set($context.responseOverride.status = 503)',
     RETRY_AFTER,
@@ -75,7 +75,7 @@ export function kinesisClientErrorTemplate(): string {
 export function kinesisForbiddenTemplate(): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if', TOO_LARGE),
+    rejectedByTemplate('#if', [], TOO_LARGE),
     '#else',
     '#set($context.responseOverride.status = 500)',
     errorBody('StreamUnavailable', 'The API may not write to its stream; the event was not stored.'),

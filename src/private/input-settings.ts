@@ -1,0 +1,11 @@
+import { RecordEnvelope } from '../record-envelope';
+
+/** What an input's routes are built from: resolved settings only. */
+export interface InputSettings {
+  /** The delivery stream's name (a literal or a token). */
+  readonly streamName: string;
+  /** The construct's envelope; each input writes its lines with it (and may add members before the body). */
+  readonly envelope: RecordEnvelope;
+  /** The construct's resource path parts: inputs serve their routes below it. */
+  readonly resourceParts: string[];
+}
