@@ -123,6 +123,10 @@ export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3
     })],
   }));
   const cfnDeliveryStream = deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+  if (source) {
+    acknowledge(cfnDeliveryStream, 'AwsSolutions-KDF1', 'The delivery stream reads a Kinesis data stream, which is encrypted (KMS); '
+      + 'Firehose refuses server-side encryption settings on a stream with a Kinesis source.');
+  }
   // The logical id the stream had as an L1 child of this construct: CloudFormation cannot replace a named stream.
   cfnDeliveryStream.overrideLogicalId(logicalIdOfChild(scope, 'DeliveryStream'));
   // Firehose checks its access when the stream is created: the policy must exist first.

@@ -3,9 +3,9 @@ import { Construct } from 'constructs';
 import { acknowledge } from './nag';
 import { Route } from './request-shapes';
 import { IntegrationResponseSpec, METHOD_STATUS_CODES } from './responses';
+import { CorsSettings } from '../cors';
 import { FIREHOSE_TARGET } from './targets/firehose';
 import { RecordCall, WriteTarget } from './targets/target';
-import { CorsSettings } from '../cors';
 
 /** Resolved settings of the ingestion methods. */
 export interface MethodSettings {

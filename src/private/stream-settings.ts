@@ -69,7 +69,7 @@ export function resolveStream(scope: Construct, props: ApiToFirehoseProps): Stre
   if (!retentionPeriod.isUnresolved()) {
     const hours = retentionPeriod.toHours({ integral: false });
     if (!Number.isInteger(hours) || hours < RETENTION_MIN_HOURS || hours > RETENTION_MAX_HOURS) {
-      throw new Error(`target.kinesisStream retentionPeriod must be a whole number of hours between ${RETENTION_MIN_HOURS} and ${RETENTION_MAX_HOURS} (365 days), got ${retentionPeriod.toHumanString()}.`);
+      throw new Error(`target.kinesisStream retentionPeriod must be a whole number of hours between ${RETENTION_MIN_HOURS} and ${RETENTION_MAX_HOURS} (365 days), got ${+hours.toFixed(3)} hours.`);
     }
   }
   if (o.streamName !== undefined && !Token.isUnresolved(o.streamName) && !STREAM_NAME.test(o.streamName)) {

@@ -4,9 +4,9 @@
  */
 import { RecordEnvelope } from '../record-envelope';
 import { FieldKind, TemplateScope, kindOf } from './field-kinds';
+import { MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS } from '../limits';
 import { FIREHOSE_TARGET } from './targets/firehose';
 import { KeyPlace, WriteTarget } from './targets/target';
-import { MAX_BATCH_BODY_CHARS, MAX_RECORD_BODY_CHARS } from '../limits';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, jsonStringLiteral, vtlJsonEscape } from './vtl';
 
 /** Inputs of the request template builders. */

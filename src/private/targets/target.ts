@@ -23,16 +23,17 @@ export interface WriteTarget {
   readonly service: string;
   /** The service's JSON protocol prefix of `X-Amz-Target` (e.g. 'Firehose_20150804'). */
   readonly jsonTargetPrefix: string;
+  /** The end of a many-records request. */
+  readonly putRecordsClose: string;
   /** The service's action for a call. */
   action(call: RecordCall): string;
   /** VTL that sets `$pk` where the target needs a partition key ('' when it needs none); `format` is how the body is read. */
   partitionKey(place: KeyPlace, format: BodyFormat): string;
   /** The request writing the text in the VTL reference `data` as one record. */
   putRecord(streamName: string, data: string): string;
-  /** The request writing many records: its opening, one entry (data in the VTL reference `data`), its end. */
+  /** The request writing many records: its opening and one entry (data in the VTL reference `data`). */
   putRecordsOpen(streamName: string): string;
   putRecordsEntry(data: string): string;
-  readonly putRecordsClose: string;
   /** The request a template renders when it refuses the call: a write to a stream that does not exist. */
   reject(reason: RejectReason): string;
   /** The integration responses of a call. */
