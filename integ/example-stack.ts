@@ -1,8 +1,9 @@
 import {
-  CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_s3 as s3,
+  CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_apigateway as apigw, aws_kinesis as kinesis, aws_kinesisfirehose as firehose,
+  aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApiToFirehose, BatchMode, EnvelopeField, Input, RecordEnvelope, TextPlainMode } from '../src';
+import { ApiToFirehose, BatchMode, EnvelopeField, IngestTarget, Input, RecordEnvelope, TextPlainMode } from '../src';
 
 /** Options of the example stack. */
 export interface ExampleStackProps extends StackProps {
@@ -64,6 +65,8 @@ export class ExampleStack extends Stack {
   public readonly perEvent: ApiToFirehose;
   public readonly beacon: ApiToFirehose;
   public readonly typed: ApiToFirehose;
+  /** `/stream` and `/stream/batch`: a one-shard Kinesis data stream in front of Firehose (IngestTarget.kinesisStream). */
+  public readonly stream: ApiToFirehose;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
@@ -123,6 +126,19 @@ export class ExampleStack extends Stack {
       query: { tableName: 'typed_events' },
     });
 
+    // Kinesis in front of Firehose: one provisioned shard (1 MiB/s, 1,000 records/s of writes), so it is cheap to keep
+    // and easy to drive past its limit; on-demand is the default. Same envelope and S3 layout as /.
+    this.stream = new ApiToFirehose(this, 'Stream', {
+      restApi: this.ingest.restApi,
+      resourcePath: 'stream',
+      bucket: bucket('StreamBucket'),
+      deliveryStreamName: `${prefix}-stream`,
+      bufferingInterval: Duration.seconds(0),
+      compression: firehose.Compression.UNCOMPRESSED,
+      envelope: EXAMPLE_ENVELOPE,
+      target: IngestTarget.kinesisStream({ streamName: `${prefix}-stream`, streamMode: kinesis.StreamMode.PROVISIONED, shardCount: 1 }),
+    });
+
     const out = (name: string, value: string) => new CfnOutput(this, name, { value });
     out('ApiId', this.ingest.restApi.restApiId);
     out('StageName', this.ingest.restApi.deploymentStage.stageName);
@@ -135,5 +151,8 @@ export class ExampleStack extends Stack {
     out('BeaconBucketName', this.beacon.bucket!.bucketName);
     out('TypedApiKeyId', this.typed.apiKey!.keyId);
     out('TypedBucketName', this.typed.bucket!.bucketName);
+    out('StreamApiKeyId', this.stream.apiKey!.keyId);
+    out('StreamBucketName', this.stream.bucket!.bucketName);
+    out('KinesisStreamName', this.stream.stream!.streamName);
   }
 }

@@ -16,6 +16,10 @@ export interface DeployedExample {
   readonly apiKeyId: string;
   readonly typedApiKey: string;
   readonly typedBucket: string;
+  /** The Kinesis target's instance (`/stream`): its key, bucket and data stream. */
+  readonly streamApiKey: string;
+  readonly streamBucket: string;
+  readonly kinesisStreamName: string;
   /** The template that was deployed (the query e2e builds its Trino tables from it). */
   readonly template: Record<string, any>;
 }
@@ -54,6 +58,9 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     apiKeyId: outputs.ApiKeyId,
     typedApiKey: await apiKeyValue(outputs.TypedApiKeyId, endpoint),
     typedBucket: outputs.TypedBucketName,
+    streamApiKey: await apiKeyValue(outputs.StreamApiKeyId, endpoint),
+    streamBucket: outputs.StreamBucketName,
+    kinesisStreamName: outputs.KinesisStreamName,
     template,
   };
 }
