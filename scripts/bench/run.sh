@@ -2,9 +2,9 @@
 # Benchmarks of cdk-api-to-firehose. From the repository root:
 #
 #   bash scripts/bench/run.sh                 # cost model, limits, synthesis scale, client, throughput (when possible)
-#   bash scripts/bench/run.sh cost limits     # only some parts: cost | limits | synth | client | throughput
+#   bash scripts/bench/run.sh cost limits     # only some parts: cost | limits | kinesis | synth | client | throughput
 #
-# Outputs: docs/benchmarks/cost.json, cost.svg, limits.json, synth-scale.json, client-size.json, client-cost.json (throughput.ts writes its own).
+# Outputs: docs/benchmarks/cost.json, cost.svg, limits.json, kinesis.json, synth-scale.json, client-size.json, client-cost.json (throughput.ts writes its own).
 # `client` builds client/ and fails when its bundle is over 4 KB min+gzip; its cost rows reuse cost.json (run cost first).
 # Exit status: non-zero when a part fails, including cost.ts when the 50x goal fails for 1 KB events.
 #
@@ -21,7 +21,7 @@ cd "$REPO_ROOT"
 export LOCALSTACK_ENDPOINT="${LOCALSTACK_ENDPOINT:-http://127.0.0.1:${LOCALSTACK_PORT:-4566}}"
 
 PARTS=("$@")
-[ ${#PARTS[@]} -gt 0 ] || PARTS=(cost limits synth client throughput)
+[ ${#PARTS[@]} -gt 0 ] || PARTS=(cost limits kinesis synth client throughput)
 STATUS=0
 START=$SECONDS
 
@@ -40,6 +40,7 @@ for part in "${PARTS[@]}"; do
   case "$part" in
     cost) run_ts cost scripts/bench/cost.ts ;;
     limits) run_ts limits scripts/bench/limits.ts ;;   # reads cost.json: after cost
+    kinesis) run_ts kinesis scripts/bench/kinesis.ts ;;   # Kinesis in front of Firehose beside Direct PUT; reads cost.json
     synth) run_ts synth-scale scripts/bench/synth-scale.ts ;;
     throughput)
       # Deploys the example stack to LocalStack (installed and started here if needed, stopped afterwards).
@@ -64,7 +65,7 @@ for part in "${PARTS[@]}"; do
       fi
       echo
       ;;
-    *) echo "unknown part '$part' (expected: cost, limits, synth, client, throughput)" >&2; exit 2 ;;
+    *) echo "unknown part '$part' (expected: cost, limits, kinesis, synth, client, throughput)" >&2; exit 2 ;;
   esac
 done
 echo "=== benchmarks done in $((SECONDS - START)) s, exit $STATUS"
