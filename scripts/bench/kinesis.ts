@@ -39,7 +39,8 @@ const roundUp = (bytes: number, unit: number) => Math.ceil(bytes / unit) * unit;
 // Per million events.
 const api = apiGatewayCost(requests, tiers);
 const firehoseDirect = records * roundUp(recordBytes, prices.firehoseDirectPut.recordRoundingBytes) / GB * prices.firehoseDirectPut.perGBIngested;
-const firehoseFromStream = records * roundUp(recordBytes, prices.firehoseKinesisSource.recordRoundingBytes) / GB * prices.firehoseKinesisSource.perGBIngested;
+const fromStream = prices.firehoseKinesisSource;
+const firehoseFromStream = records * roundUp(recordBytes, fromStream.recordRoundingBytes) / GB * fromStream.perGBIngested;
 const odIn = records * roundUp(recordBytes, prices.kinesisOnDemand.recordRoundingBytes) / GB * prices.kinesisOnDemand.perGBIngested;
 const odOut = records * recordBytes / GB * prices.kinesisOnDemand.perGBRetrieved;
 const putUnits = records * Math.ceil(recordBytes / prices.kinesisProvisioned.putPayloadUnitBytes);
