@@ -53,3 +53,31 @@ object.expect(ExpectedResult.objectLike({
   Body: Match.stringLikeRegexp(`\\{"apiKeyId":"[a-z0-9]+","requestId":"[-0-9a-f]+","receivedAt":[0-9]+,.*"body":\\{"marker":"${marker}"`),
 }));
 single.next(batch).next(listed).next(object);
+
+// `/stream`: Kinesis in front of Firehose (IngestTarget.kinesisStream, one provisioned shard). The API answers with the
+// stream's sequence number, a consumer reading the stream sees the records, and Firehose delivers them to S3.
+const streamKey = integ.assertions.awsApiCall('APIGateway', 'getApiKey', { apiKey: stack.stream.apiKey!.keyId, includeValue: true });
+const streamKeyValue = streamKey.getAttString('value');
+const streamSingle = integ.assertions.httpApiCall(stack.stream.url!, {
+  method: 'POST',
+  headers: { ...json, 'x-api-key': streamKeyValue },
+  body: JSON.stringify({ marker, kind: 'stream-single' }),
+});
+streamSingle.expect(ExpectedResult.objectLike({
+  status: 200, body: Match.objectLike({ recordId: Match.stringLikeRegexp('^[0-9]+$'), shardId: 'shardId-000000000000' }),
+}));
+const streamBatch = integ.assertions.httpApiCall(stack.stream.batchUrl!, {
+  method: 'POST',
+  headers: { ...json, 'x-api-key': streamKeyValue },
+  body: JSON.stringify({ records: [{ marker, kind: 'stream-batch', n: 0 }, { marker, kind: 'stream-batch', n: 1 }] }),
+});
+streamBatch.expect(ExpectedResult.objectLike({ status: 200, body: Match.objectLike({ recordId: Match.stringLikeRegexp('^[0-9]+$') }) }));
+const iterator = integ.assertions.awsApiCall('Kinesis', 'getShardIterator', {
+  StreamName: stack.stream.stream!.streamName, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON',
+});
+const records = integ.assertions.awsApiCall('Kinesis', 'getRecords', { ShardIterator: iterator.getAttString('ShardIterator') });
+records.expect(ExpectedResult.objectLike({ Records: Match.arrayWith([Match.objectLike({ PartitionKey: Match.stringLikeRegexp('^[-0-9a-f]{36}$') })]) }));
+const streamListed = integ.assertions.awsApiCall('S3', 'listObjectsV2', { Bucket: stack.stream.bucket!.bucketName, Prefix: 'events/' })
+  .expect(ExpectedResult.objectLike({ Contents: Match.arrayWith([Match.objectLike({ Key: Match.stringLikeRegexp('^events/') })]) }))
+  .waitForAssertions({ totalTimeout: Duration.minutes(5), interval: Duration.seconds(15) });
+streamSingle.next(streamBatch).next(records).next(streamListed);
