@@ -25,8 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let ex: DeployedExample;
 let url: string;
-/** Shard iterators opened before anything was sent: the consumer reads from the stream's start. */
-const iterators = new Map<string, string>();
+/** The stream's shards. A consumer reads each from a moment before the events were sent (iterators expire after 300 s). */
+let shards: string[] = [];
 
 async function setErrorProbability(p: number): Promise<void> {
   const res = await fetch(`${DEFAULT_ENDPOINT}/_localstack/config`, {
@@ -35,11 +35,14 @@ async function setErrorProbability(p: number): Promise<void> {
   if (!res.ok) throw new Error(`POST /_localstack/config answered ${res.status} (LocalStack needs ENABLE_CONFIG_UPDATES=1)`);
 }
 
-/** Every line (parsed) read from the stream since the iterators were opened, reading until two empty rounds. */
-async function readStream(): Promise<any[]> {
+/** Every line (parsed) written to the stream since `since`, read with GetRecords until two empty rounds per shard. */
+async function readStream(since: Date): Promise<any[]> {
   const lines: any[] = [];
-  for (const [shard, start] of iterators) {
-    let it: string | undefined = start;
+  for (const shard of shards) {
+    const start = await kinesis.send(new GetShardIteratorCommand({
+      StreamName: ex.kinesisStreamName, ShardId: shard, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: since,
+    }));
+    let it: string | undefined = start.ShardIterator;
     let empty = 0;
     while (it && empty < 2) {
       const out: any = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
@@ -54,7 +57,6 @@ async function readStream(): Promise<any[]> {
         for (const line of Buffer.from(r.Data).toString('utf8').split('\n').filter((l: string) => l !== '')) lines.push(JSON.parse(line));
       }
     }
-    iterators.set(shard, it!);
   }
   return lines;
 }
@@ -93,11 +95,8 @@ beforeAll(async () => {
   if (!existsSync(CJS)) throw new Error(`client build missing: ${CJS}. Build it first (the client step of scripts/test.sh).`);
   ex = await deployExample(`Stream${Date.now().toString(36)}`, undefined, true);
   url = `${ex.baseUrl}stream`;
-  const shards = await kinesis.send(new ListShardsCommand({ StreamName: ex.kinesisStreamName }));
-  for (const s of shards.Shards ?? []) {
-    const it = await kinesis.send(new GetShardIteratorCommand({ StreamName: ex.kinesisStreamName, ShardId: s.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
-    iterators.set(s.ShardId!, it.ShardIterator!);
-  }
+  const listed = await kinesis.send(new ListShardsCommand({ StreamName: ex.kinesisStreamName }));
+  shards = (listed.Shards ?? []).map((x) => x.ShardId!);
 });
 
 afterAll(async () => {
@@ -111,6 +110,7 @@ test(`${EVENTS.toLocaleString('en-US')} events from the client: the stream's con
   const errors: string[] = [];
   const requests: number[] = [];
   const client = newClient(dropped, errors, requests);
+  const since = new Date(Date.now() - 5000);
   const t0 = Date.now();
   const ids: string[] = [];
   for (let i = 0; i < EVENTS; i++) ids.push(client.track({ marker, i, text: `event ${i} "q" \\ é` }));
@@ -121,7 +121,7 @@ test(`${EVENTS.toLocaleString('en-US')} events from the client: the stream's con
   expect(requests.reduce((a, b) => a + b, 0)).toBe(EVENTS);
 
   // A consumer of the stream (GetRecords): the same JSON lines, each event once.
-  const fromStream = (await readStream()).filter((l) => l.body?.marker === marker);
+  const fromStream = (await readStream(since)).filter((l) => l.body?.marker === marker);
   const streamIds = fromStream.map((l) => l.eventId);
   expect(new Set(streamIds).size).toBe(streamIds.length);
   expect([...streamIds].sort()).toEqual([...ids].sort());
@@ -141,6 +141,7 @@ test(`${EVENTS.toLocaleString('en-US')} events from the client: the stream's con
 
 test('Kinesis throttling (ProvisionedThroughputExceededException): 503 with Retry-After, and the client loses nothing', async () => {
   const marker = randomUUID();
+  const since = new Date(Date.now() - 5000);
   await setErrorProbability(1);
   let answer: Response;
   let single: Response;
@@ -177,7 +178,7 @@ test('Kinesis throttling (ProvisionedThroughputExceededException): 503 with Retr
   expect(dropped).toEqual([]);
   expect(errors.length).toBeGreaterThan(0);
   expect(errors.every((e) => /503/.test(e))).toBe(true);
-  const fromStream = (await readStream()).filter((l) => l.body?.marker === marker);
+  const fromStream = (await readStream(since)).filter((l) => l.body?.marker === marker);
   const streamIds = fromStream.map((l) => l.eventId);
   expect(new Set(streamIds).size).toBe(streamIds.length);
   expect([...streamIds].sort()).toEqual([...ids].sort());
