@@ -177,6 +177,18 @@ function accepted(kind: MethodKind): HttpRequest[] {
   ].map((body) => ({ body }));
 }
 
+describe('the request shapes API Gateway was recorded sending to Kinesis (test/vtl/aws-recorded/cases.json)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cases = (require('./aws-recorded/cases.json') as { cases: { id: string; expect: { json?: any } }[] }).cases;
+  test('PutRecord {StreamName, Data, PartitionKey} and PutRecords {StreamName, Records: [{Data, PartitionKey}]}: what readKinesis demands', () => {
+    const putRecord = cases.find((c) => c.id === 'util/base64-body')!.expect.json;
+    const putRecords = cases.find((c) => c.id === 'compare/undefined-not-ne-empty')!.expect.json;
+    expect(Object.keys(putRecord)).toEqual(['StreamName', 'Data', 'PartitionKey']);
+    expect(Object.keys(putRecords)).toEqual(['StreamName', 'Records']);
+    expect(putRecords.Records.map((r: object) => Object.keys(r).join())).toEqual(['Data,PartitionKey', 'Data,PartitionKey', 'Data,PartitionKey']);
+  });
+});
+
 describe('synthesized Kinesis methods', () => {
   test.each(subjects.filter((s) => s.kind !== 'text').map((s) => [s.name, s] as const))('%s: kinesis action, JSON protocol header', (_n, s) => {
     const m = s.method!;
