@@ -205,6 +205,18 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   const names = inputs.map((i) => i.name);
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) throw new Error(`inputs must not repeat an input, got '${repeated}' twice.`);
+  for (const input of inputs) {
+    const taken = [...envelope.fields.map((f) => f.name), envelope.bodyField];
+    const clash = input._members().find((m) => taken.includes(m));
+    if (clash) {
+      throw new Error(`the ${input.name} input writes a '${clash}' member beside the envelope's fields: rename the envelope field '${clash}'.`);
+    }
+  }
+  const inputTables = inputs.map((i) => i._table());
+  if (props.query && inputs.length > 0 && !envelope.raw && eventSchema.properties && textPlain !== TextPlainMode.AS_STRING) {
+    throw new Error(`query with inputs (${names.join(', ')}) needs the body column as JSON text: an eventSchema with properties `
+      + 'makes it a struct of those properties, which drops the fields of the inputs\' events. Leave eventSchema without properties.');
+  }
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
@@ -271,7 +283,8 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       resultsExpiration: props.query.resultsExpiration ?? Duration.days(7),
       firstDay: props.query.firstDay ?? '2025-01-01',
       parquet: parquet ? props.query.parquetCompression ?? firehose.ParquetCompression.SNAPPY : undefined,
-      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix }),
+      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix, inputColumns: inputTables.flatMap((t) => t.columns) }),
+      inputTables,
       envelope,
       timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
       encryptionKey: props.encryptionKey,
