@@ -7,7 +7,7 @@ import { InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
 import { putRecordResponses, refusalBranch } from '../responses';
 import { ident, lines, literal } from '../sql';
-import { vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
+import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
 
 /**
@@ -89,17 +89,8 @@ function batchTemplate(streamName: string, envelope: RecordEnvelope): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
-    '#set($events = [])',
-    '#if(!$raw.matches("[\\x00-\\x20]*") && $input.json(\'$\').matches("(?s)\\s*\\{.*") && $input.json(\'$.batch\').matches("(?s)\\s*\\[.*"))' +
-      "#set($events = $input.path('$.batch'))#end",
-    `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
-    `#elseif($raw.length() > ${SEGMENT_BATCH_MAX_BYTES})`,
-    vtlReject(RejectReason.TOO_LARGE),
-    '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
-    '#else',
-    vtlFields(envelope, 'batch', false),
+    // The construct's own batch head: $events from the body's `batch` array, refusals, the request-wide fields.
+    batchLoopHead({ envelope, recordsProperty: 'batch' }, SEGMENT_BATCH_MAX_BYTES),
     // The batch's own sentAt and context (JSON, or null when absent), written beside each event.
     vtlJsonValue('$sent_at', "'$.sentAt'"),
     '#if($sent_at == \'\' || $sent_at == \'""\')#set($sent_at = \'null\')#end',
