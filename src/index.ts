@@ -5,6 +5,7 @@ export * from './record-envelope';
 export * from './batch';
 export * from './text-plain';
 export * from './cors';
+export * from './endpoint-options';
 export * from './tenant-options';
 export * from './monitoring-options';
 export * from './query-options';
