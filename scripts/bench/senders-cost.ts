@@ -65,8 +65,16 @@ async function main(): Promise<void> {
       const api = apiGatewayCost(requests, prices.apiGatewayRest.perMillionRequestsTiers);
       const firehose = (requests * billedPerRequest / prices.units.bytesPerGB) * prices.firehoseDirectPut.perGBIngested;
       rows.push({
-        sender: s.sender, route: s.route, eventsPerRequest: s.perRequest, requests, recordBytes,
-        billedBytesPerRequest: billedPerRequest, apiGatewayUsd: api, firehoseUsd: firehose, totalUsd: api + firehose, note: s.note,
+        sender: s.sender,
+        route: s.route,
+        eventsPerRequest: s.perRequest,
+        requests,
+        recordBytes,
+        billedBytesPerRequest: billedPerRequest,
+        apiGatewayUsd: api,
+        firehoseUsd: firehose,
+        totalUsd: api + firehose,
+        note: s.note,
       });
     }
   } finally {
