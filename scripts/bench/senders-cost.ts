@@ -55,7 +55,9 @@ async function main(): Promise<void> {
       const events = Array.from({ length: s.perRequest }, (_, i) => padded(event, i, EVENT_BYTES));
       const body = s.route === '/batch' ? JSON.stringify({ records: events })
         : s.perRequest === 1 && s.route !== '/v1/b' ? JSON.stringify(events[0]) : JSON.stringify({ batch: events, sentAt: new Date(0).toISOString() });
-      const [r] = await engine.renderMany([{ template: template(s.route), body, params: { header: {}, querystring: {}, path: {} }, context: apiGatewayContext() }]);
+      const [r] = await engine.renderMany([{
+        template: template(s.route), body, params: { header: {}, querystring: {}, path: {} }, context: apiGatewayContext(),
+      }]);
       if (r.error) throw new Error(`${s.sender}: ${r.error}`);
       const decoded = decodeFirehoseRequest(r.output);
       const recordBytes = decoded.records.reduce((n, rec) => n + Buffer.byteLength(rec), 0);

@@ -10,7 +10,7 @@
  * conversion (LocalStack writes one raw object per call; the GZIP case is written here as Firehose writes it).
  */
 import { readFileSync } from 'fs';
-import * as path from 'path';
+import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
@@ -280,7 +280,7 @@ function byJson(a: unknown, b: unknown): number {
 
 describe('the Segment input (Input.segment() on the envelope instance)', () => {
   // A batch exactly as @segment/analytics-node 3.1.0 sent it (captured in test/senders), posted twice: a retry.
-  const captured = JSON.parse(readFileSync(path.join(__dirname, '..', 'senders', 'fixtures', 'segment', 'node-batch.json'), 'utf8'));
+  const captured = JSON.parse(readFileSync(join(__dirname, '..', 'senders', 'fixtures', 'segment', 'node-batch.json'), 'utf8'));
   const batch = JSON.parse(captured.request.body);
 
   test('the Segment view: one row per messageId with Segment\'s fields as columns; per-day and first-seen queries run', async () => {
@@ -299,7 +299,9 @@ describe('the Segment input (Input.segment() on the envelope instance)', () => {
     expect(new Set(rows.map((row) => row.type))).toEqual(new Set(batch.batch.map((e: any) => e.type)));
     for (const row of rows) {
       const sent = batch.batch.find((e: any) => e.messageId === row.message_id);
-      expect(row).toMatchObject({ apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp });
+      expect(row).toMatchObject({
+        apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp,
+      });
       expect(JSON.parse(row.event_json)).toEqual(sent);
       if (sent.properties) expect(JSON.parse(row.properties)).toEqual(sent.properties);
       if (sent.traits) expect(JSON.parse(row.traits)).toEqual(sent.traits);
