@@ -72,10 +72,17 @@ export class ApiToFirehose extends Construct {
   public readonly apiKey?: apigw.IApiKey;
   /** All API keys attached to the usage plan, and the tenants' keys. */
   public readonly apiKeys: apigw.IApiKey[];
-  /** The URL of the single-event endpoint (new REST APIs and APIs with a known stage). */
+  /**
+   * The URL of the single-event endpoint (new REST APIs and APIs with a known stage): on the custom domain and under
+   * its base path when `domain` is set (`https://<domain>/<basePath>/`), else the stage's execute-api URL.
+   */
   public readonly url?: string;
-  /** The URL of the batch endpoint. */
+  /** The URL of the batch endpoint (on the custom domain when `domain` is set). */
   public readonly batchUrl?: string;
+  /** The custom domain name, when `domain` is set (its alias target for DNS: `domainNameAliasDomainName`). */
+  public readonly domain?: apigw.DomainName;
+  /** The base path mapping of the custom domain to this construct's stage, when `domain` is set. */
+  public readonly basePathMapping?: apigw.BasePathMapping;
   /** The batch mode in use. */
   public readonly batchMode?: BatchMode;
   /** The CloudWatch alarms. */
@@ -125,10 +132,12 @@ export class ApiToFirehose extends Construct {
     }
     this.deliveryStreamName = this.cfnDeliveryStream ? s.delivery!.deliveryStreamName : this.deliveryStream.deliveryStreamName;
 
-    // API: the REST API and its stage (or the API given).
+    // API: the REST API, its stage and endpoint type, and its custom domain (or the API given).
     const api = createApi(this, s.api);
     this.restApi = api.restApi;
     this.stage = api.stage;
+    this.domain = api.domain?.domainName;
+    this.basePathMapping = api.domain?.mapping;
 
     // Methods: a POST per route (the single event, the batch), each integrated with Firehose (or the Kinesis stream)
     // through one role.
@@ -155,8 +164,8 @@ export class ApiToFirehose extends Construct {
     this.method = methods.methods[0];
     this.batchMethod = s.batch ? methods.methods[1] : undefined;
     this.batchMode = s.batch?.mode;
-    this.url = this.stage?.urlForPath(this.resource.path);
-    this.batchUrl = s.batch ? this.stage?.urlForPath(methods.resources[1].path) : undefined;
+    this.url = api.urlForPath(this.resource.path);
+    this.batchUrl = s.batch ? api.urlForPath(methods.resources[1].path) : undefined;
     // After the methods: the deployment's logical id hashes the API's parts in the order they are added.
     if (api.owned && s.api.jsonGatewayResponses) addJsonGatewayResponses(this.restApi as apigw.RestApi, s.cors);
 

@@ -6,6 +6,7 @@ export * from './batch';
 export * from './input';
 export * from './text-plain';
 export * from './cors';
+export * from './endpoint-options';
 export * from './tenant-options';
 export * from './monitoring-options';
 export * from './query-options';

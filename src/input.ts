@@ -1,5 +1,5 @@
-import { InputSettings } from './private/input-settings';
-import { segmentRoutes } from './private/inputs/segment';
+import { InputSettings, InputTable } from './private/input-settings';
+import { SEGMENT_MEMBERS, segmentRoutes, segmentTable } from './private/inputs/segment';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
 
@@ -29,17 +29,29 @@ export class Input {
    */
   public static segment(options: SegmentInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('segment path', options.path ?? 'v1');
-    return new Input('segment', (s) => segmentRoutes(s, pathParts));
+    return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable);
   }
 
   private constructor(
     /** The input's name, also written to the `input` member of each record it writes. */
     public readonly name: string,
     private readonly routesOf: (s: InputSettings) => Route[],
+    private readonly members: string[],
+    private readonly table: InputTable,
   ) {}
 
   /** @internal The input's routes, for the methods builder. */
   public _routes(s: InputSettings): Route[] {
     return this.routesOf(s);
+  }
+
+  /** @internal The members its lines have besides the envelope's fields and the body. */
+  public _members(): string[] {
+    return [...this.members];
+  }
+
+  /** @internal What it adds to the events table: columns and named queries. */
+  public _table(): InputTable {
+    return this.table;
   }
 }

@@ -3,6 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { BatchOptions } from './batch';
 import { CorsSettings } from './cors';
+import { ApiEndpoint, DomainOptions } from './endpoint-options';
 import { IngestTarget } from './ingest-target';
 import { Input } from './input';
 import { MonitoringOptions } from './monitoring-options';
@@ -146,6 +147,22 @@ export interface ApiProps {
    * @default - no CORS
    */
   readonly cors?: CorsSettings;
+
+  /**
+   * Where the new REST API is reached: `ApiEndpoint.EDGE`, `ApiEndpoint.REGIONAL`, or
+   * `ApiEndpoint.privateVia(vpcEndpoints)`. Refused with `restApi`, which has its own endpoint.
+   * @default ApiEndpoint.EDGE (API Gateway's default)
+   * @see https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-endpoint-types.html
+   */
+  readonly endpoint?: ApiEndpoint;
+
+  /**
+   * A custom domain name for the new REST API (EDGE or REGIONAL): the domain with its ACM certificate, TLS 1.2,
+   * a base path mapping to this construct's stage, and optionally an alias record. `url` and `batchUrl` then use it.
+   * Refused with `restApi` (map your API's own domain) and with a private endpoint.
+   * @default - none: the API is reached at its execute-api URL
+   */
+  readonly domain?: DomainOptions;
 }
 
 /** Who may call, and how fast. */

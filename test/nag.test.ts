@@ -1,6 +1,9 @@
-import { App, Stack, aws_apigateway as apigw, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
+import {
+  App, Stack, aws_apigateway as apigw, aws_certificatemanager as acm, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_route53 as route53,
+  aws_s3 as s3,
+} from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ApiToFirehose, ApiToFirehoseProps, BatchMode, Input } from '../src';
+import { ApiEndpoint, ApiToFirehose, ApiToFirehoseProps, BatchMode, Input } from '../src';
 import { acknowledge, nagFindingId } from '../src/private/nag';
 
 function violations(configure: (stack: Stack) => void): string[] {
@@ -20,6 +23,23 @@ describe('cdk-nag AwsSolutions', () => {
     ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
   ])('%s: no unacknowledged error or warning', (_name, props) => {
     expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props))).toEqual([]);
+  });
+
+  test.each<[string, (stack: Stack) => ApiToFirehoseProps]>([
+    ['a regional API on a custom domain with an alias record', (stack) => ({
+      endpoint: ApiEndpoint.REGIONAL,
+      domain: {
+        domainName: 'events.example.com',
+        certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/1111'),
+        basePath: 'collect',
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0123456789', zoneName: 'example.com' }),
+      },
+    })],
+    ['a private API behind a VPC endpoint', (stack) => ({
+      endpoint: ApiEndpoint.privateVia([ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(stack, 'Vpce', { vpcEndpointId: 'vpce-0123', port: 443 })]),
+    })],
+  ])('%s: no unacknowledged error or warning', (_name, props) => {
+    expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props(stack)))).toEqual([]);
   });
 
   test('query with a customer-managed key, and a reader granted grantQuery', () => {

@@ -1,7 +1,9 @@
-import { Names, RemovalPolicy, aws_apigateway as apigw, aws_logs as logs } from 'aws-cdk-lib';
+import {
+  Names, RemovalPolicy, aws_apigateway as apigw, aws_logs as logs, aws_route53 as route53, aws_route53_targets as targets,
+} from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag';
-import { ApiSettings } from './resolve';
+import { ApiSettings, DomainSettings } from './resolve';
 import { badRequestBodyTemplate, gatewayResponseTemplate } from './responses';
 import { CorsSettings } from '../cors';
 
@@ -12,18 +14,54 @@ export interface Api {
   readonly stage?: apigw.Stage;
   /** Whether this construct created the REST API. */
   readonly owned: boolean;
+  /** The custom domain, its base path mapping and alias record, when a domain was given. */
+  readonly domain?: Domain;
+  /** The URL callers use for a resource path: on the custom domain when there is one, else on the stage. */
+  readonly urlForPath: (path: string) => string | undefined;
+}
+
+/** What `createDomain` made. */
+export interface Domain {
+  readonly domainName: apigw.DomainName;
+  readonly mapping: apigw.BasePathMapping;
+  readonly aliasRecord?: route53.ARecord;
 }
 
 /**
- * Creates the REST API (a stage with access logs, metrics and throttle), or
- * takes the given one and its known stage.
+ * Creates the REST API (a stage with access logs, metrics and throttle, its endpoint type, and its custom domain),
+ * or takes the given one and its known stage.
  */
 export function createApi(scope: Construct, s: ApiSettings): Api {
   if (s.restApi) {
-    return { restApi: s.restApi, stage: s.stage, owned: false };
+    return { restApi: s.restApi, stage: s.stage, owned: false, urlForPath: (path) => s.stage?.urlForPath(path) };
   }
   const restApi = createRestApi(scope, s);
-  return { restApi, stage: s.stage ?? restApi.deploymentStage, owned: true };
+  const stage = s.stage ?? restApi.deploymentStage;
+  if (!s.domain) return { restApi, stage, owned: true, urlForPath: (path) => stage.urlForPath(path) };
+  const domain = createDomain(scope, restApi, stage, s.domain);
+  // The mapping strips the base path and hands the rest to the stage: https://<domain>/<basePath><resource path>.
+  const origin = `https://${s.domain.domainName}${s.domain.basePath ? `/${s.domain.basePath}` : ''}`;
+  return { restApi, stage, owned: true, domain, urlForPath: (path) => `${origin}${path.startsWith('/') ? path : `/${path}`}` };
+}
+
+/**
+ * The custom domain (TLS 1.2, the API's endpoint type), a base path mapping to this construct's stage, and an alias
+ * record in the hosted zone when one is given.
+ */
+function createDomain(scope: Construct, restApi: apigw.RestApi, stage: apigw.Stage, d: DomainSettings): Domain {
+  const domainName = new apigw.DomainName(scope, 'Domain', {
+    domainName: d.domainName,
+    certificate: d.certificate,
+    endpointType: d.endpointType,
+    securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+  });
+  const mapping = domainName.addBasePathMapping(restApi, { basePath: d.basePath, stage });
+  const aliasRecord = d.hostedZone ? new route53.ARecord(scope, 'DomainAlias', {
+    zone: d.hostedZone,
+    recordName: d.domainName,
+    target: route53.RecordTarget.fromAlias(new targets.ApiGatewayDomain(domainName)),
+  }) : undefined;
+  return { domainName, mapping, aliasRecord };
 }
 
 function createRestApi(scope: Construct, s: ApiSettings): apigw.RestApi {
@@ -37,6 +75,7 @@ function createRestApi(scope: Construct, s: ApiSettings): apigw.RestApi {
     description: 'Ingests events into Kinesis Data Firehose (cdk-api-to-firehose)',
     cloudWatchRole: s.cloudWatchRole,
     cloudWatchRoleRemovalPolicy: s.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+    ...s.endpoint._restApiProps(),
     deployOptions: {
       stageName: s.stageName,
       accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -60,6 +99,7 @@ function createRestApi(scope: Construct, s: ApiSettings): apigw.RestApi {
       throttlingBurstLimit: s.throttle.burstLimit,
     },
   });
+  s.endpoint._configure(api);
   if (s.cloudWatchRole) {
     acknowledge(api, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'The API Gateway account role uses AWS\'s AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS documents for it.');

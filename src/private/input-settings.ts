@@ -1,3 +1,5 @@
+import { NamedQuerySpec, QueryTableSpec } from './sql';
+import { TableColumn } from './table';
 import { RecordEnvelope } from '../record-envelope';
 
 /** What an input's routes are built from: resolved settings only. */
@@ -8,4 +10,10 @@ export interface InputSettings {
   readonly envelope: RecordEnvelope;
   /** The construct's resource path parts: inputs serve their routes below it. */
   readonly resourceParts: string[];
+}
+
+/** What an input adds to the events table: the columns of its own members, and named queries over its lines. */
+export interface InputTable {
+  readonly columns: TableColumn[];
+  readonly queries: (t: QueryTableSpec) => NamedQuerySpec[];
 }

@@ -1,6 +1,6 @@
 import {
-  Duration, Names, Size, TimeZone, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs,
-  aws_s3 as s3, aws_sns as sns,
+  Duration, Names, Size, Stack, TimeZone, Token, aws_apigateway as apigw, aws_certificatemanager as acm,
+  aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { QuerySettings } from './catalog';
@@ -9,11 +9,13 @@ import { BatchSettings, ShapeSettings } from './request-shapes';
 import { StreamSettings, resolveStream } from './stream-settings';
 import { planTable } from './table';
 import {
-  checkBufferingInterval, checkBufferingSize, checkCors, checkDeliveryStreamName, checkIntegerRange,
-  checkPrefix, checkPrefixPair, checkQueryOptions, checkRate, normalizeResourcePath,
+  checkBufferingInterval, checkBufferingSize, checkCertificateRegion, checkCors, checkDeliveryStreamName, checkDomainName,
+  checkHostedZone, checkIntegerRange, checkPrefix, checkPrefixPair, checkQueryOptions, checkRate, normalizeBasePath,
+  normalizeResourcePath,
 } from './validation';
 import { BatchMode } from '../batch';
 import { CorsSettings } from '../cors';
+import { ApiEndpoint, DomainOptions } from '../endpoint-options';
 import { Input } from '../input';
 import { DEFAULT_MAX_EVENTS } from '../limits';
 import { ApiToFirehoseProps } from '../props';
@@ -83,6 +85,20 @@ export interface ApiSettings {
   readonly throttle: apigw.ThrottleSettings;
   /** Whether API Gateway's own errors answer JSON (only for a REST API this construct creates). */
   readonly jsonGatewayResponses: boolean;
+  /** The endpoint type of a new API. */
+  readonly endpoint: ApiEndpoint;
+  /** The custom domain of a new API. */
+  readonly domain?: DomainSettings;
+}
+
+/** Resolved custom domain: checked, the base path as one segment (undefined: the domain's root). */
+export interface DomainSettings {
+  readonly domainName: string;
+  readonly certificate: acm.ICertificate;
+  readonly basePath?: string;
+  readonly hostedZone?: route53.IHostedZone;
+  /** The domain's endpoint type (the API's: EDGE or REGIONAL). */
+  readonly endpointType: apigw.EndpointType;
 }
 
 /** Resolved settings of the usage plan, keys and WAF. */
@@ -176,6 +192,15 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   if (props.restApi && props.tracingEnabled !== undefined) {
     throw new Error('tracingEnabled applies only to a REST API this construct creates: enable tracing on your stage.');
   }
+  if (props.restApi && props.endpoint) {
+    throw new Error(`endpoint applies only to a REST API this construct creates; the given restApi has its own endpoint configuration, got endpoint ${props.endpoint.type}.`);
+  }
+  if (props.restApi && props.domain) {
+    throw new Error('domain applies only to a REST API this construct creates: map the given restApi on its own domain name (apigw.DomainName addBasePathMapping).');
+  }
+  const endpoint = props.endpoint ?? ApiEndpoint.EDGE;
+  checkEndpoint(endpoint);
+  const domain = props.domain ? resolveDomain(scope, props.domain, endpoint) : undefined;
   if (props.cors) checkCors(props.cors);
   if (props.lifecycleRules && props.bucket) {
     throw new Error('lifecycleRules apply to the bucket this construct creates: set them on the bucket you passed.');
@@ -208,6 +233,18 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   const names = inputs.map((i) => i.name);
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) throw new Error(`inputs must not repeat an input, got '${repeated}' twice.`);
+  for (const input of inputs) {
+    const taken = [...envelope.fields.map((f) => f.name), envelope.bodyField];
+    const clash = input._members().find((m) => taken.includes(m));
+    if (clash) {
+      throw new Error(`the ${input.name} input writes a '${clash}' member beside the envelope's fields: rename the envelope field '${clash}'.`);
+    }
+  }
+  const inputTables = inputs.map((i) => i._table());
+  if (props.query && inputs.length > 0 && !envelope.raw && eventSchema.properties && textPlain !== TextPlainMode.AS_STRING) {
+    throw new Error(`query with inputs (${names.join(', ')}) needs the body column as JSON text: an eventSchema with properties `
+      + 'makes it a struct of those properties, which drops the fields of the inputs\' events. Leave eventSchema without properties.');
+  }
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
@@ -241,6 +278,8 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       tracingEnabled: props.tracingEnabled ?? false,
       throttle,
       jsonGatewayResponses: props.jsonGatewayResponses ?? true,
+      endpoint,
+      domain,
     },
     access: {
       apiKeyRequired,
@@ -275,7 +314,8 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       resultsExpiration: props.query.resultsExpiration ?? Duration.days(7),
       firstDay: props.query.firstDay ?? '2025-01-01',
       parquet: parquet ? props.query.parquetCompression ?? firehose.ParquetCompression.SNAPPY : undefined,
-      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix }),
+      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix, inputColumns: inputTables.flatMap((t) => t.columns) }),
+      inputTables,
       envelope,
       timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
       encryptionKey: props.encryptionKey,
@@ -326,6 +366,54 @@ function checkParquet(props: ApiToFirehoseProps, bufferingSize: Size): void {
   }
   if (props.compression && props.compression.value !== firehose.Compression.UNCOMPRESSED.value) {
     throw new Error(`compression must be UNCOMPRESSED or unset with query.parquet (the Parquet writer compresses: query.parquetCompression), got ${props.compression.value}.`);
+  }
+}
+
+/** A private endpoint must name the VPC endpoints it admits: without them its resource policy admits no one. */
+function checkEndpoint(endpoint: ApiEndpoint): void {
+  if (endpoint.type === apigw.EndpointType.PRIVATE && endpoint.vpcEndpoints.length === 0) {
+    throw new Error('endpoint must be ApiEndpoint.EDGE, ApiEndpoint.REGIONAL or ApiEndpoint.privateVia(vpcEndpoints) with at least one '
+      + 'interface VPC endpoint, got PRIVATE with no VPC endpoints.');
+  }
+}
+
+/** Checks the custom domain against the endpoint type (EDGE or REGIONAL) and the stack's region. */
+function resolveDomain(scope: Construct, d: DomainOptions, endpoint: ApiEndpoint): DomainSettings {
+  // Required by the type, but JavaScript callers are not held to it.
+  if (!d.domainName) throw new Error('domain.domainName is required: the custom domain name, e.g. \'events.example.com\'.');
+  if (!d.certificate) throw new Error(`domain.certificate is required: an ACM certificate for '${d.domainName}'.`);
+  if (endpoint.type === apigw.EndpointType.PRIVATE) {
+    throw new Error('domain needs endpoint ApiEndpoint.EDGE or ApiEndpoint.REGIONAL, got PRIVATE: a private API\'s custom domain is a '
+      + 'different resource (AWS::ApiGateway::DomainNameV2 with an access association); call it through its VPC endpoint.');
+  }
+  checkDomainName(d.domainName);
+  const basePath = normalizeBasePath(d.basePath);
+  checkCertificateRegion(certificateRegion(d.certificate), endpoint._certificateRegion(Stack.of(scope).region), endpoint.type);
+  if (d.hostedZone) {
+    const zoneName = zoneNameOf(d.hostedZone);
+    if (zoneName === undefined) {
+      throw new Error('domain.hostedZone must have a known name (the alias record is named relative to it): import it with '
+        + 'HostedZone.fromHostedZoneAttributes or fromLookup, not fromHostedZoneId.');
+    }
+    checkHostedZone(d.domainName, zoneName);
+  }
+  return { domainName: d.domainName, certificate: d.certificate, basePath, hostedZone: d.hostedZone, endpointType: endpoint.type };
+}
+
+/** The certificate's region when it can be told: from a literal ARN, else from the stack of a certificate construct. */
+function certificateRegion(certificate: acm.ICertificate): string | undefined {
+  if (!Token.isUnresolved(certificate.certificateArn)) {
+    return /^arn:[^:]+:acm:([^:]+):/.exec(certificate.certificateArn)?.[1];
+  }
+  return certificate instanceof acm.Certificate ? Stack.of(certificate).region : undefined;
+}
+
+function zoneNameOf(zone: route53.IHostedZone): string | undefined {
+  // HostedZone.fromHostedZoneId throws when asked for its name.
+  try {
+    return zone.zoneName;
+  } catch {
+    return undefined;
   }
 }
 

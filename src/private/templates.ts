@@ -122,7 +122,7 @@ export interface BatchTemplateOptions extends RequestTemplateOptions {
  * an object, or its events property is missing or is not an array (a string or an object would
  * otherwise be iterated as if it held events). The body is parsed only when it is not blank.
  */
-function batchLoopHead(opts: BatchTemplateOptions, maxChars: number): string {
+export function batchLoopHead(opts: Omit<BatchTemplateOptions, 'streamName'>, maxChars: number): string {
   const prop = opts.recordsProperty;
   const target = opts.target ?? FIREHOSE_TARGET;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prop)) throw new Error(`recordsProperty must be an identifier, got '${prop}'.`);

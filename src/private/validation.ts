@@ -209,3 +209,50 @@ export function checkRate(prop: string, value: number | undefined): void {
   if (value === undefined) return;
   if (!(value > 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 (exclusive) and 1, got ${value}.`);
 }
+
+/** A host name: lowercase labels of letters, digits and inner hyphens, at least two, the last starting with a letter. */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** One base path segment: letters, digits, '-', '_' and '.' (a subset of what API Gateway allows, safe in any URL). */
+const BASE_PATH = /^[A-Za-z0-9._-]+$/;
+
+/** Checks `domain.domainName`: a lowercase host name (API Gateway refuses uppercase), no scheme, port or path. */
+export function checkDomainName(name: string): void {
+  if (Token.isUnresolved(name)) return;
+  if (!HOST_NAME.test(name)) {
+    throw new Error(`domain.domainName must be a lowercase host name such as 'events.example.com' (no scheme, port or path), got '${name}'.`);
+  }
+}
+
+/** Normalises `domain.basePath` ('/collect/' -> 'collect'): one segment, or undefined for the domain's root. */
+export function normalizeBasePath(basePath: string | undefined): string | undefined {
+  if (basePath === undefined) return undefined;
+  if (Token.isUnresolved(basePath)) throw new Error('domain.basePath must be a literal path segment, not a token.');
+  const parts = basePath.split('/').filter((p) => p !== '');
+  if (parts.length !== 1 || !BASE_PATH.test(parts[0]) || parts[0] === '(none)') {
+    throw new Error(`domain.basePath must be one path segment of letters, digits, '-', '_' or '.', such as 'collect' (omit it to map the domain's root), got '${basePath}'.`);
+  }
+  return parts[0];
+}
+
+/**
+ * Checks that a certificate is in the region its endpoint type needs. Its region is known from a literal ARN, or
+ * from the stack of an `acm.Certificate` construct; a token ARN of an imported certificate cannot be checked, nor a
+ * region that is a token (an environment-agnostic stack).
+ */
+export function checkCertificateRegion(certificateRegion: string | undefined, required: string, endpointName: string): void {
+  if (certificateRegion === undefined || Token.isUnresolved(certificateRegion) || Token.isUnresolved(required)) return;
+  if (certificateRegion === required) return;
+  const why = endpointName === 'EDGE'
+    ? `${required} for ApiEndpoint.EDGE (an edge-optimized domain is served by CloudFront, which reads certificates from ${required} only)`
+    : `the stack's region (${required}) for ApiEndpoint.${endpointName}`;
+  throw new Error(`domain.certificate must be in ${why}, got a certificate in ${certificateRegion}.`);
+}
+
+/** Checks that `domain.hostedZone` is the zone of `domain.domainName` (or a parent of it), when both are literal. */
+export function checkHostedZone(domainName: string, zoneName: string | undefined): void {
+  if (zoneName === undefined || Token.isUnresolved(zoneName) || Token.isUnresolved(domainName)) return;
+  const zone = zoneName.replace(/\.$/, '').toLowerCase();
+  if (domainName !== zone && !domainName.endsWith(`.${zone}`)) {
+    throw new Error(`domain.hostedZone must be the zone of domain.domainName or a parent of it: '${domainName}' is not in zone '${zone}'.`);
+  }
+}

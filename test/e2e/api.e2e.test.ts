@@ -314,11 +314,11 @@ describe('burst', () => {
       ids.push(...records.map((r) => r.id));
       jobs.push(() => post('batch', { records }));
     }
-    const t0 = Date.now();
+    // Bounded by count, not by time: on a busy machine LocalStack is slow, not wrong (the jest timeout bounds it).
     const statuses: number[] = [];
     let next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < jobs.length && Date.now() - t0 < 120_000) statuses.push((await jobs[next++]()).status);
+      while (next < jobs.length) statuses.push((await jobs[next++]()).status);
     }));
     expect(statuses).toHaveLength(jobs.length);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);

@@ -2,14 +2,18 @@ import { Duration, Size, Token } from 'aws-cdk-lib';
 import {
   checkBufferingInterval,
   checkBufferingSize,
+  checkCertificateRegion,
   checkDeliveryStreamName,
+  checkDomainName,
   checkFieldName,
   checkHeaderName,
+  checkHostedZone,
   checkIntegerRange,
   checkPrefix,
   checkPrefixPair,
   checkQueryParameterName,
   checkUniqueFieldNames,
+  normalizeBasePath,
   normalizeResourcePath,
 } from '../../src/private/validation';
 
@@ -121,5 +125,45 @@ describe('resource paths and ranges', () => {
     expect(() => checkIntegerRange('n', 0, 1, 10)).toThrow('n must be a whole number between 1 and 10, got 0.');
     expect(() => checkIntegerRange('n', 1.5, 1, 10)).toThrow('n must be a whole number between 1 and 10, got 1.5.');
     expect(() => checkIntegerRange('n', 11, 1, 10)).toThrow('n must be a whole number between 1 and 10, got 11.');
+  });
+});
+
+describe('custom domain', () => {
+  test.each(['events.example.com', 'example.com', 'a-b.x1.example.co.uk', 'xn--bcher-kva.example'])('domain name %s is accepted', (n) => {
+    expect(() => checkDomainName(n)).not.toThrow();
+  });
+  test.each(['Events.example.com', 'localhost', 'https://events.example.com', 'events.example.com/collect', 'events.example.com:443',
+    '-a.example.com', 'a..example.com', 'events.example.com.', '*.example.com'])('domain name %s is refused', (n) => {
+    expect(() => checkDomainName(n)).toThrow(`domain.domainName must be a lowercase host name such as 'events.example.com' (no scheme, port or path), got '${n}'.`);
+  });
+  test('a token domain name is not checked', () => {
+    expect(() => checkDomainName(Token.asString({ Ref: 'Name' }))).not.toThrow();
+  });
+
+  test.each<[string | undefined, string | undefined]>([
+    [undefined, undefined], ['collect', 'collect'], ['/collect', 'collect'], ['/collect/', 'collect'], ['v1.events_x-y', 'v1.events_x-y'],
+  ])('base path %s is %s', (given, expected) => {
+    expect(normalizeBasePath(given)).toBe(expected);
+  });
+  test.each(['', '/', 'a/b', 'col lect', '(none)', '{proxy+}'])('base path %s is refused', (p) => {
+    expect(() => normalizeBasePath(p)).toThrow(`domain.basePath must be one path segment of letters, digits, '-', '_' or '.', such as 'collect' (omit it to map the domain's root), got '${p}'.`);
+  });
+
+  test('certificate regions: checked when both are known', () => {
+    expect(() => checkCertificateRegion('us-east-1', 'us-east-1', 'EDGE')).not.toThrow();
+    expect(() => checkCertificateRegion(undefined, 'us-east-1', 'EDGE')).not.toThrow();
+    expect(() => checkCertificateRegion('eu-west-1', Token.asString({ Ref: 'AWS::Region' }), 'REGIONAL')).not.toThrow();
+    expect(() => checkCertificateRegion('eu-west-1', 'us-east-1', 'EDGE')).toThrow('domain.certificate must be in us-east-1 for ApiEndpoint.EDGE');
+    expect(() => checkCertificateRegion('us-east-1', 'eu-west-1', 'REGIONAL'))
+      .toThrow('domain.certificate must be in the stack\'s region (eu-west-1) for ApiEndpoint.REGIONAL, got a certificate in us-east-1.');
+  });
+
+  test.each<[string, string, boolean]>([
+    ['events.example.com', 'example.com', true], ['events.example.com', 'example.com.', true], ['example.com', 'example.com', true],
+    ['events.example.com', 'Example.COM', true], ['events.example.com', 'ample.com', false], ['events.example.com', 'events.example.com.au', false],
+  ])('%s in zone %s: %s', (domain, zone, ok) => {
+    const check = () => checkHostedZone(domain, zone);
+    if (ok) expect(check).not.toThrow();
+    else expect(check).toThrow(`domain.hostedZone must be the zone of domain.domainName or a parent of it: '${domain}' is not in zone '${zone.toLowerCase()}'.`);
   });
 });

@@ -9,11 +9,11 @@
  */
 import {
   App, Duration, Size, Stack, TimeZone,
-  aws_apigateway as apigw, aws_cognito as cognito, aws_iam as iam, aws_kinesis as kinesis, aws_kinesisfirehose as firehose, aws_kms as kms,
-  aws_logs as logs, aws_s3 as s3, aws_sns as sns,
+  aws_apigateway as apigw, aws_certificatemanager as acm, aws_cognito as cognito, aws_ec2 as ec2, aws_iam as iam, aws_kinesis as kinesis,
+  aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import {
-  ApiToFirehose, BatchMode, EnvelopeField, IngestTarget, Input, PartitionKey, RecordEnvelope, TextPlainMode,
+  ApiEndpoint, ApiToFirehose, BatchMode, EnvelopeField, IngestTarget, Input, PartitionKey, RecordEnvelope, TextPlainMode,
 } from '../../src';
 import { buildStack as buildConsumerStack } from '../consumers/typescript/app';
 
@@ -212,6 +212,30 @@ export const CONFIGURATIONS: Configuration[] = [
     name: 'segment-input',
     build: (s) => {
       new ApiToFirehose(s, 'Ingest', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' }, query: {} });
+    },
+  },
+  {
+    name: 'regional-domain',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', {
+        endpoint: ApiEndpoint.REGIONAL,
+        domain: {
+          domainName: 'events.example.com',
+          certificate: acm.Certificate.fromCertificateArn(s, 'Certificate',
+            'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555'),
+          basePath: 'collect',
+          hostedZone: route53.HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' }),
+        },
+      });
+    },
+  },
+  {
+    name: 'private-endpoint',
+    build: (s) => {
+      const vpcEndpoint = ec2.InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(s, 'ExecuteApiEndpoint', {
+        vpcEndpointId: 'vpce-0123456789abcdef0', port: 443,
+      });
+      new ApiToFirehose(s, 'Ingest', { endpoint: ApiEndpoint.privateVia([vpcEndpoint]) });
     },
   },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },

@@ -2,10 +2,12 @@ import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { EnvelopeField, EnvelopeFieldSource } from '../../envelope-field';
 import { MAX_RECORD_BODY_CHARS } from '../../limits';
 import { RecordEnvelope } from '../../record-envelope';
-import { InputSettings } from '../input-settings';
+import { ColumnRole } from '../field-kinds';
+import { InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
 import { putRecordResponses, refusalBranch } from '../responses';
-import { vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
+import { ident, lines, literal } from '../sql';
+import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
 
 /**
@@ -87,17 +89,8 @@ function batchTemplate(streamName: string, envelope: RecordEnvelope): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
-    '#set($events = [])',
-    '#if(!$raw.matches("[\\x00-\\x20]*") && $input.json(\'$\').matches("(?s)\\s*\\{.*") && $input.json(\'$.batch\').matches("(?s)\\s*\\[.*"))' +
-      "#set($events = $input.path('$.batch'))#end",
-    `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
-    `#elseif($raw.length() > ${SEGMENT_BATCH_MAX_BYTES})`,
-    vtlReject(RejectReason.TOO_LARGE),
-    '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
-    '#else',
-    vtlFields(envelope, 'batch', false),
+    // The construct's own batch head: $events from the body's `batch` array, refusals, the request-wide fields.
+    batchLoopHead({ envelope, recordsProperty: 'batch' }, SEGMENT_BATCH_MAX_BYTES),
     // The batch's own sentAt and context (JSON, or null when absent), written beside each event.
     vtlJsonValue('$sent_at', "'$.sentAt'"),
     '#if($sent_at == \'\' || $sent_at == \'""\')#set($sent_at = \'null\')#end',
@@ -170,3 +163,77 @@ export function segmentRoutes(s: InputSettings, pathParts: string[]): Route[] {
     ...SINGLE_ROUTES.map((r) => route([...base, r], `Segment${r[0].toUpperCase()}${r.slice(1)}Model`, EVENT_SCHEMA, single)),
   ];
 }
+
+/** The members Segment lines have besides the envelope's fields and the body. */
+export const SEGMENT_MEMBERS = ['input', 'sentAt', 'context'];
+
+/** Segment's common fields, as the view's columns: the event's JSON key, the column, and whether it is JSON. */
+const VIEW_FIELDS: [string, string, boolean][] = [
+  ['type', 'type', false], ['event', 'event', false], ['userId', 'user_id', false], ['anonymousId', 'anonymous_id', false],
+  ['messageId', 'message_id', false], ['timestamp', 'timestamp', false], ['name', 'name', false], ['groupId', 'group_id', false],
+  ['previousId', 'previous_id', false], ['properties', 'properties', true], ['traits', 'traits', true],
+];
+
+/**
+ * What the Segment input adds to the events table: the `input`, `sentat` and `context` columns (JSON text), a view of
+ * its lines with Segment's common fields as columns (one row per messageId within each partition: retried batches are
+ * removed), and two named queries over that view.
+ */
+export const segmentTable: InputTable = {
+  columns: [
+    { name: 'input', type: 'string', comment: 'The input that wrote the line (e.g. segment); null for the construct\'s own routes' },
+    { name: 'sentat', type: 'string', comment: 'Segment: the batch\'s sentAt' },
+    { name: 'context', type: 'string', comment: 'Segment: the batch\'s context (JSON text)' },
+  ],
+  queries: (t) => {
+    const body = t.body!;
+    const view = `${ident(t.databaseName)}.${ident(`${t.tableName}_segment`)}`;
+    const table = `${ident(t.databaseName)}.${ident(t.tableName)}`;
+    const eventId = t.roles.find((r) => r.role === ColumnRole.EVENT_ID)?.column;
+    const apiKeyId = t.roles.find((r) => r.role === ColumnRole.SCOPE)?.column;
+    const receivedAt = t.roles.find((r) => r.role === ColumnRole.RECEIVED_AT)?.column;
+    const kept = t.columns.filter((c) => !['input', 'sentat', 'context', body.name].includes(c.name)).map((c) => ident(c.name));
+    const partitions = t.partitions.map((p) => ident(p.name));
+    const json = (key: string) => `json_extract(${ident(body.name)}, ${literal(`$.${key}`)})`;
+    const fields = VIEW_FIELDS.map(([key, column, isJson]) => (isJson
+      ? `json_format(${json(key)}) AS ${ident(column)}`
+      : `json_extract_scalar(${ident(body.name)}, ${literal(`$.${key}`)}) AS ${ident(column)}`));
+    const key = [...partitions, ...(apiKeyId ? [ident(apiKeyId)] : []), eventId ? `coalesce(${ident(eventId)}, json_extract_scalar(${ident(body.name)}, '$.messageId'))`
+      : `json_extract_scalar(${ident(body.name)}, '$.messageId')`];
+    return [{
+      id: 'SegmentView',
+      name: `${t.tableName}: create the Segment view`,
+      description: `Creates ${t.tableName}_segment: Segment's events, their common fields as columns, one row per messageId`,
+      sql: lines([
+        `CREATE OR REPLACE VIEW ${view} AS`,
+        `SELECT ${[...kept, ...fields,
+          `coalesce(json_extract_scalar(${ident(body.name)}, '$.sentAt'), "sentat") AS "sent_at"`,
+          `coalesce(json_format(${json('context')}), "context") AS "context"`,
+          `${ident(body.name)} AS "event_json"`, ...partitions].join(',\n  ')}`,
+        'FROM (',
+        `  SELECT *, row_number() OVER (PARTITION BY ${key.join(', ')}${receivedAt ? ` ORDER BY ${ident(receivedAt)}` : ''}) AS "copy"`,
+        `  FROM ${table}`,
+        '  WHERE "input" = \'segment\'',
+        ')',
+        'WHERE "copy" = 1',
+      ]),
+    }, {
+      id: 'SegmentEventsPerDay',
+      name: `${t.tableName}: Segment events by type per day`,
+      description: `Segment events per day and type (call type, and the event name of tracks), from ${t.tableName}_segment`,
+      sql: lines([
+        'SELECT date_trunc(\'day\', try(from_iso8601_timestamp("timestamp"))) AS "day", "type", "event", count(*) AS "events"',
+        `FROM ${view}`, 'GROUP BY 1, 2, 3', 'ORDER BY 1 DESC, 4 DESC',
+      ]),
+    }, {
+      id: 'SegmentUsersFirstSeen',
+      name: `${t.tableName}: Segment users by first seen`,
+      description: `Each user (userId, else anonymousId) with the first and last time seen and their event count, from ${t.tableName}_segment`,
+      sql: lines([
+        'SELECT coalesce("user_id", "anonymous_id") AS "user", min(try(from_iso8601_timestamp("timestamp"))) AS "first_seen",',
+        '  max(try(from_iso8601_timestamp("timestamp"))) AS "last_seen", count(*) AS "events"',
+        `FROM ${view}`, 'GROUP BY 1', 'ORDER BY 2 DESC',
+      ]),
+    }];
+  },
+};
