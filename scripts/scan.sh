@@ -18,19 +18,22 @@
 # --skip-download, no version check, no guideline download. SCAN_SELF_CHECK names the configurations whose templates
 # are also scanned without their acknowledgements (default zero-props): they must then fail exactly what they skip.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export NODE_NO_WARNINGS=1
 
 templates="" keep="" counts="" ack_into=""
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --templates) templates=$2; shift 2 ;;
-    --keep) keep=$2; shift 2 ;;
-    --counts) counts=$2; shift 2 ;;
-    --acknowledge-into) ack_into=$2; shift 2 ;;
+  [ $# -ge 2 ] || { echo "scan: $1 needs a value (see the header of $0)" >&2; exit 2; }
+  case "$1" in   # paths are taken relative to the caller's directory
+    --templates) templates=$(realpath -m "$2"); shift 2 ;;
+    --keep) keep=$(realpath -m "$2"); shift 2 ;;
+    --counts) counts=$(realpath -m "$2"); shift 2 ;;
+    --acknowledge-into) ack_into=$(realpath -m "$2"); shift 2 ;;
     *) echo "scan: unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NODE_NO_WARNINGS=1
+source scripts/lib/npm-install.sh
+ensure_node_modules
 
 t0=$SECONDS
 # ---- the scanners, in a cached venv ------------------------------------------------------------------------------
@@ -88,7 +91,10 @@ rc=0
 env -u BC_API_KEY -u PRISMA_API_URL BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true \
   timeout 600 "$VENV/bin/checkov" --directory "$work/templates" --framework cloudformation --output json \
   --skip-download --compact > "$work/checkov.json" 2> "$work/checkov.log" || rc=$?
-if [ "$rc" -gt 1 ]; then echo "scan: Checkov failed (exit $rc):" >&2; tail -20 "$work/checkov.log" >&2; exit 1; fi
+if [ "$rc" -gt 1 ]; then
+  kill "$cfn_lint_pid" 2>/dev/null || true
+  echo "scan: Checkov failed (exit $rc):" >&2; tail -20 "$work/checkov.log" >&2; exit 1
+fi
 rc=0
 wait "$cfn_lint_pid" || rc=$?
 if [ "$rc" -eq 1 ] || [ "$rc" -ge 16 ]; then echo "scan: cfn-lint failed (exit $rc):" >&2; tail -20 "$work/cfn-lint.log" >&2; exit 1; fi

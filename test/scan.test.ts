@@ -121,6 +121,14 @@ describe('which results fail the scan', () => {
       'other: Checkov ran no check on it',
     ]);
   });
+
+  test('a FAILED check on a resource without aws:cdk:path fails the scan as the construct\'s, with an error', () => {
+    const e = evaluate({ t: { Resources: { X: { Type: 'AWS::SNS::Topic' } } } }, {
+      results: { failed_checks: [{ check_id: 'CKV_AWS_26', check_name: 'n', resource: 'AWS::SNS::Topic.X', file_path: '/t.json' }] },
+    }, []);
+    expect(e.constructFindings.map((f) => `${f.checkId} ${f.logicalId} ${f.path}`)).toEqual(['CKV_AWS_26 X (no aws:cdk:path)']);
+    expect(e.errors).toEqual(['t: X has no aws:cdk:path metadata (synthesize with scripts/scan/synth.ts)']);
+  });
 });
 
 describe('acknowledgements in Metadata.checkov.skip', () => {

@@ -141,16 +141,24 @@ function toFinding(c: CheckovCheck, templates: Record<string, Template>): Findin
   const resource = template.Resources?.[logicalId];
   if (!resource) throw new Error(`${config}: Checkov reported on ${c.resource}, which is not in the template`);
   const path = resource.Metadata?.['aws:cdk:path'];
-  if (typeof path !== 'string') {
-    throw new Error(`${config}: ${logicalId} has no aws:cdk:path metadata (synthesize with scripts/scan/synth.ts)`);
-  }
-  return { config, checkId: c.check_id, checkName: c.check_name, resourceType, logicalId, path, owner: ownerOrConstruct(path) };
+  return {
+    config,
+    checkId: c.check_id,
+    checkName: c.check_name,
+    resourceType,
+    logicalId,
+    path: typeof path === 'string' ? path : '(no aws:cdk:path)',
+    owner: ownerOrConstruct(path),
+  };
 }
 
-/** `ownerOf`, but an unknown id counts as the construct's (`evaluate` reports it as an error already). */
-function ownerOrConstruct(path: string): Owner {
+/**
+ * `ownerOf`, but a missing path or an unknown id counts as the construct's: `evaluate` reports both as errors, and
+ * the finding is listed where it fails the scan.
+ */
+function ownerOrConstruct(path: unknown): Owner {
   try {
-    return ownerOf(path);
+    return typeof path === 'string' ? ownerOf(path) : 'construct';
   } catch {
     return 'construct';
   }
