@@ -46,8 +46,26 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-api-gateway@^3',
+    // test/e2e/kinesis-source.e2e.test.ts: a Kinesis stream as a Firehose source, driven without the construct.
+    '@aws-sdk/client-kinesis@^3',
+    '@aws-sdk/client-firehose@^3',
+    // HTTP/1.1 for the Kinesis client (it defaults to HTTP/2, whose sessions LocalStack 4.13.1 closes on PutRecords of 500 records).
+    '@smithy/node-http-handler@^4',
     // Drives Debian's /usr/bin/chromium in test/e2e/browser.e2e.test.ts (no browser download).
     'playwright-core@^1',
+    // The published Segment SDKs, driven against a local capture server in test/senders/ (docs/senders/segment.md).
+    // Exact versions: the captured fixtures are what these versions send.
+    '@segment/analytics-node@3.1.0',
+    '@segment/analytics-next@1.84.3',
+    // Published senders whose requests test/senders/*-capture.test.ts record. Pinned: the package is the spec.
+    // OpenTelemetry JS: the 0.223.x experimental line (with core/resources 2.12.x) runs on Node 20; the 0.30x/3.x
+    // line needs Node >= 22.15. @opentelemetry/api is sdk-logs' peer (>=1.4.0 <1.10.0).
+    '@opentelemetry/api@1.9.1',
+    '@opentelemetry/api-logs@0.223.1',
+    '@opentelemetry/sdk-logs@0.223.1',
+    '@opentelemetry/exporter-logs-otlp-http@0.223.1',
+    '@opentelemetry/resources@2.12.1',
+    '@snowplow/node-tracker@4.8.0',
   ],
 
   // The dev/test tsconfig lives at the root (tsconfig.dev.json) and covers everything that is not shipped.

@@ -2,7 +2,7 @@ import {
   CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode } from '../src';
+import { ApiToFirehose, BatchMode, EnvelopeField, Input, RecordEnvelope, TextPlainMode } from '../src';
 
 /** Options of the example stack. */
 export interface ExampleStackProps extends StackProps {
@@ -48,7 +48,8 @@ export const TYPED_EVENT_SCHEMA: apigw.JsonSchema = {
 /**
  * The example stack: one REST API with four ApiToFirehose instances.
  * - `/` and `/batch`: the example envelope, packed batches (one record per request), CORS for one web origin; what
- *   cdk-api-to-firehose-client posts to (JSON, `x-api-key`, `fetch` with `keepalive` on page hide);
+ *   cdk-api-to-firehose-client posts to (JSON, `x-api-key`, `fetch` with `keepalive` on page hide); and Segment's
+ *   routes (`/v1/batch`, `/v1/track`, ..., `/v1/t`, `/v1/b`, ...) for Segment's SDKs, into the same stream;
  * - `/per-event` and `/per-event/batch`: the body alone (raw), one Firehose record per event (PutRecordBatch),
  *   text/plain bodies stored as JSON strings, CORS;
  * - `/beacon` and `/beacon/batch`: no API key (`navigator.sendBeacon` cannot send headers; the stage throttle
@@ -85,6 +86,8 @@ export class ExampleStack extends Stack {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       cors,
       query: {},
+      // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...
+      inputs: [Input.segment()],
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,

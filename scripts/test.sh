@@ -17,6 +17,9 @@ step() { printf '\n==> %s (%ss)\n' "$1" "$((SECONDS - t0))"; }
 step "Install (npm ci when needed)"
 ensure_node_modules
 
+step "Headless Chromium for the Segment capture test (unit step) and the browser end-to-end test (Debian package; no-op when installed)"
+bash scripts/local/chromium.sh
+
 step "Build: jsii compile, API.md, unit + VTL + cdk-nag tests, eslint, integ-runner snapshots, npm package"
 CI=true npx projen build   # CI mode: snapshots are never rewritten, package builds npm only (Python/Java below)
 if ! git diff --quiet -- API.md 2>/dev/null; then
@@ -33,9 +36,6 @@ step "Client package: install, build, tests, bundle size"
 
 step "GitHub workflows: actionlint (build, release, upgrade-main, pull-request-lint)"
 bash scripts/actionlint.sh
-
-step "Headless Chromium for the browser end-to-end test (Debian package; no-op when installed)"
-bash scripts/local/chromium.sh
 
 step "End-to-end on LocalStack and Trino (deploy the example stack, POST, read S3; the client from Node and in Chromium; query S3 with Athena's engine)"
 scripts/local/localstack.sh install

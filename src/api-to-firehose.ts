@@ -120,7 +120,11 @@ export class ApiToFirehose extends Construct {
     this.stage = api.stage;
 
     // Methods: a POST per route (the single event, the batch), each integrated with Firehose through one role.
-    const routes = eventRoutes(s.shapes, s.batch, this.cfnDeliveryStream?.ref ?? this.deliveryStreamName);
+    const streamName = this.cfnDeliveryStream?.ref ?? this.deliveryStreamName;
+    const routes = [
+      ...eventRoutes(s.shapes, s.batch, streamName),
+      ...s.inputs.flatMap((input) => input._routes({ streamName, envelope: s.shapes.envelope, resourceParts: s.shapes.resourceParts })),
+    ];
     const methods = createMethods(this, {
       restApi: this.restApi,
       streamArn: this.cfnDeliveryStream?.attrArn ?? this.deliveryStream.deliveryStreamArn,
@@ -133,10 +137,11 @@ export class ApiToFirehose extends Construct {
     this.apiGatewayRole = methods.role;
     this.requestValidator = methods.requestValidator;
     [this.resource] = methods.resources;
-    [this.method, this.batchMethod] = methods.methods;
+    this.method = methods.methods[0];
+    this.batchMethod = s.batch ? methods.methods[1] : undefined;
     this.batchMode = s.batch?.mode;
     this.url = this.stage?.urlForPath(this.resource.path);
-    this.batchUrl = this.batchMethod ? this.stage?.urlForPath(methods.resources[1].path) : undefined;
+    this.batchUrl = s.batch ? this.stage?.urlForPath(methods.resources[1].path) : undefined;
     // After the methods: the deployment's logical id hashes the API's parts in the order they are added.
     if (api.owned && s.api.jsonGatewayResponses) addJsonGatewayResponses(this.restApi as apigw.RestApi, s.cors);
 

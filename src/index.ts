@@ -3,6 +3,7 @@ export * from './props';
 export * from './envelope-field';
 export * from './record-envelope';
 export * from './batch';
+export * from './input';
 export * from './text-plain';
 export * from './cors';
 export * from './tenant-options';

@@ -3,6 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { BatchOptions } from './batch';
 import { CorsSettings } from './cors';
+import { Input } from './input';
 import { MonitoringOptions } from './monitoring-options';
 import { QueryOptions } from './query-options';
 import { RecordEnvelope } from './record-envelope';
@@ -196,6 +197,14 @@ export interface AccessProps {
 
 /** What a request may hold and how each event is written. */
 export interface RecordsProps {
+  /**
+   * Wire formats accepted besides the construct's own (`POST <resourcePath>` and its batch route), each at its
+   * sender's own paths below `resourcePath`: e.g. `[Input.segment()]` for Segment's SDKs. Their events are written
+   * with this construct's envelope, to the same stream, and carry an `input` member naming the input.
+   * @default - none
+   */
+  readonly inputs?: Input[];
+
   /**
    * The JSON envelope written around each event.
    * @default RecordEnvelope.DEFAULT (apiKeyId, requestId, receivedAt, eventId, index for batches, body)

@@ -1,6 +1,6 @@
 import { App, Stack, aws_apigateway as apigw, aws_iam as iam, aws_kms as kms, aws_s3 as s3 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ApiToFirehose, ApiToFirehoseProps, BatchMode } from '../src';
+import { ApiToFirehose, ApiToFirehoseProps, BatchMode, Input } from '../src';
 import { acknowledge, nagFindingId } from '../src/private/nag';
 
 function violations(configure: (stack: Stack) => void): string[] {
@@ -17,6 +17,7 @@ describe('cdk-nag AwsSolutions', () => {
     ['no batch, IAM auth, no keys', { batch: { enabled: false }, apiKeyRequired: false, authorizationType: apigw.AuthorizationType.IAM }],
     ['query (Glue table, Athena workgroup, named queries)', { query: {} }],
     ['query with Parquet output, partitioned by key', { query: { parquet: true }, partitionByField: 'apiKeyId' }],
+    ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
   ])('%s: no unacknowledged error or warning', (_name, props) => {
     expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props))).toEqual([]);
   });

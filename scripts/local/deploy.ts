@@ -1,7 +1,7 @@
 /**
  * Deploy CDK stacks to LocalStack with plain CloudFormation (no bootstrap, no assets, no CDK CLI).
  *
- * Library use (from smoke/e2e scripts):
+ * Library use (from the e2e tests and scripts):
  *   const template = synthStack(stack);
  *   const outputs = await deployToLocalStack({ stackName: 'x', template });
  *

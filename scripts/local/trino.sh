@@ -23,6 +23,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+# shellcheck source=../lib/service.sh
+source "$SCRIPT_DIR/../lib/service.sh"
 
 TRINO_VERSION=476
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cdk-api-to-firehose"
@@ -57,22 +59,22 @@ START_TIMEOUT="${TRINO_START_TIMEOUT:-180}"
 STOP_TIMEOUT="${TRINO_STOP_TIMEOUT:-30}"
 MAIN_CLASS="io.trino.server.TrinoServer"
 
-log() { printf '[trino] %s\n' "$*" >&2; }
-die() { printf '[trino] ERROR: %s\n' "$*" >&2; exit 1; }
+# The service life cycle (scripts/lib/service.sh).
+SERVICE_NAME=trino
+SERVICE_TITLE=Trino
+SERVICE_ENV=TRINO
+SERVICE_CMDLINE_MATCH="-Dconfig=$ETC_DIR/config.properties"   # Java running Trino with this checkout's configuration
+SERVICE_STATE_FILES=("$PID_FILE" "$PORT_FILE" "$S3_FILE")
+SERVICE_READY_WORD=ready
+SERVICE_INFO_URL="$ENDPOINT/v1/info"
+SERVICE_INFO_LABEL=/v1/info
+SERVICE_DEFAULT_RUNNING_PORT="?"
+SERVICE_LOCK_TIMEOUT=600
+SERVICE_POLL_SECONDS=0.25
+SERVICE_USAGE_LINES=2,22p
+SERVICE_INSTALL_LOCKED=0   # do_install takes a lock of its own, shared by all checkouts
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-# Serialise start/stop between concurrent callers of this checkout. The lock fd is never passed to Trino.
-with_lock() {
-  mkdir -p "$STATE_DIR"
-  exec 8>"$LOCK_FILE"
-  flock -w 600 8 || die "could not get $LOCK_FILE within 600 s"
-  local rc=0
-  "$@" || rc=$?
-  flock -u 8
-  exec 8>&-
-  return "$rc"
-}
 
 check_java() {
   [[ -x "$JAVA" ]] || die "no Java at $JAVA_HOME_DIR (Trino $TRINO_VERSION needs Java 24 or newer). Install a JDK 24+ and set TRINO_JAVA_HOME."
@@ -91,43 +93,18 @@ is_installed() {
   [[ -f "$SERVER_DIR/lib/io.trino_trino-main-$TRINO_VERSION.jar" && -f "$PLUGIN_DIR/hive/io.trino_trino-hive-$TRINO_VERSION.jar" ]]
 }
 
-pid_of_ours() {
-  # Prints the pid if the pid file names a live Trino started by this script for this checkout.
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against pid reuse: the process must be Java running Trino with this checkout's configuration.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-Dconfig=$ETC_DIR/config.properties" || return 1
-  echo "$pid"
-}
-
-running_port() { cat "$PORT_FILE" 2>/dev/null || echo "?"; }
-
 # One Trino per checkout (they would share .trino/): refuse to treat it as one on another port or S3 endpoint.
 check_same_instance() {
-  local other_port other_s3
-  other_port="$(running_port)"
+  local other_s3
+  check_same_port "$1"
   other_s3="$(cat "$S3_FILE" 2>/dev/null || echo "?")"
-  [[ "$other_port" == "$PORT" ]] \
-    || die "Trino started by this script is already running on port $other_port (pid $1), not $PORT. Stop it first ('$0 stop') or use TRINO_PORT=$other_port."
   [[ "$other_s3" == "$S3_ENDPOINT" ]] \
     || die "Trino started by this script (pid $1) reads S3 at $other_s3, not $S3_ENDPOINT. Stop it first ('$0 stop')."
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
-
-describe_port() {
-  local who
-  who="$(ss -Hltnp "sport = :$PORT" 2>/dev/null | sed -n 's/.*users:((\(.*\)))/\1/p' | head -n1)"
-  [[ -n "$who" ]] && printf ' (%s)' "$who"
-  return 0
-}
-
 # Ready when the coordinator has finished starting (static catalogs are loaded before that) and has discovered
 # itself as a worker: until then queries that scan tables fail with NO_NODES_AVAILABLE (a few seconds after start).
-ready() {
+service_ready() {
   local body
   body="$(curl -fsS --max-time 3 "$ENDPOINT/v1/info" 2>/dev/null)" || return 1
   [[ "$body" == *'"starting":false'* ]] || return 1
@@ -148,6 +125,20 @@ ready() {
 }
 
 rss_mb() { awk '/^VmRSS/{printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+# Hooks of scripts/lib/service.sh: Java is checked before a start; messages name the memory in use and S3.
+service_preflight() { check_java; }
+service_pid_detail() { printf ', RSS %s MB' "$(rss_mb "$1")"; }
+service_status_detail() { printf ', S3 at %s' "$(cat "$S3_FILE" 2>/dev/null)"; }
+
+service_show_startup_failure() {
+  log "Trino (pid $1) exited during startup. Errors and last log lines:"
+  grep -E '^[0-9]+\) Error|ERROR' "$LOG_FILE" | tail -n 10 >&2 || true
+  tail -n 20 "$LOG_FILE" >&2 || true
+}
+
+# The class-data-sharing archive is published only after a clean exit.
+service_after_exit() { publish_cds_archive "$1"; }
 
 # ---- commands ---------------------------------------------------------------------------------
 
@@ -226,24 +217,7 @@ io.airlift=WARN
 EOF
 }
 
-do_start() {
-  local pid
-  if pid="$(pid_of_ours)"; then
-    check_same_instance "$pid"
-    if ready; then
-      log "already running (pid $pid) and ready at $ENDPOINT"
-      return 0
-    fi
-    log "already running (pid $pid) but not ready yet; waiting"
-    wait_ready "$pid"
-    return
-  fi
-  rm -f "$PID_FILE" "$PORT_FILE" "$S3_FILE"
-  check_java
-  if port_in_use; then
-    die "port $PORT on $HOST is already in use by a process this script did not start$(describe_port). Stop it or set TRINO_PORT."
-  fi
-  is_installed || do_install
+service_launch() {
   write_config
   # Start-up on 2 busy cores is dominated by class loading and JIT: C1 only (TieredStopAtLevel=1) starts about 1.5x
   # faster and is ample for test-sized queries; a class-data-sharing archive saves a further ~25%. The first start
@@ -272,52 +246,9 @@ do_start() {
       -Dnode.environment=local -Dnode.id=cdk-api-to-firehose -Dnode.data-dir="$STATE_DIR/data" \
       -Dnode.internal-address="$HOST" -Dnode.bind-ip="$HOST" \
       -cp "$SERVER_DIR/lib/*" "$MAIN_CLASS"
-  ) </dev/null >>"$LOG_FILE" 2>&1 8>&- &
-  pid=$!
-  echo "$pid" >"$PID_FILE"
-  echo "$PORT" >"$PORT_FILE"
+  ) </dev/null >>"$LOG_FILE" 2>&1 9>&- &
+  SERVICE_PID=$!
   echo "$S3_ENDPOINT" >"$S3_FILE"
-  wait_ready "$pid"
-}
-
-wait_ready() {
-  local pid="$1" start=$SECONDS t0
-  t0=$(date +%s%N)
-  while (( SECONDS - start < START_TIMEOUT )); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "Trino (pid $pid) exited during startup. Errors and last log lines:"
-      grep -E '^[0-9]+\) Error|ERROR' "$LOG_FILE" | tail -n 10 >&2 || true
-      tail -n 20 "$LOG_FILE" >&2 || true
-      rm -f "$PID_FILE" "$PORT_FILE" "$S3_FILE"
-      publish_cds_archive 1
-      exit 1
-    fi
-    if ready; then
-      log "ready after $(( ($(date +%s%N) - t0) / 1000000 )) ms (pid $pid, RSS $(rss_mb "$pid") MB): $ENDPOINT"
-      return 0
-    fi
-    sleep 0.25
-  done
-  log "not ready after ${START_TIMEOUT} s. /v1/info: $(curl -sS --max-time 3 "$ENDPOINT/v1/info" 2>&1 || true)"
-  tail -n 40 "$LOG_FILE" >&2 || true
-  stop_pid "$pid"
-  exit 1
-}
-
-stop_pid() {
-  local pid="$1" start=$SECONDS killed=0
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do
-    if (( SECONDS - start >= STOP_TIMEOUT )); then
-      log "still running after ${STOP_TIMEOUT} s; sending SIGKILL to process group $pid"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      killed=1
-      break
-    fi
-    sleep 0.2
-  done
-  rm -f "$PID_FILE" "$PORT_FILE" "$S3_FILE"
-  publish_cds_archive "$killed"
 }
 
 # After a clean exit the JVM has written the class-data-sharing archive it was asked for; move it into the cache.
@@ -333,100 +264,4 @@ publish_cds_archive() {
   rm -f "$pending"
 }
 
-do_stop() {
-  local pid
-  if pid="$(pid_of_ours)"; then
-    log "stopping (pid $pid, port $(running_port), RSS $(rss_mb "$pid") MB)"
-    stop_pid "$pid"
-    log "stopped"
-  else
-    rm -f "$PID_FILE" "$PORT_FILE" "$S3_FILE"
-    log "not running"
-  fi
-}
-
-do_status() {
-  local pid
-  if pid="$(pid_of_ours)"; then
-    if [[ "$(running_port)" != "$PORT" ]]; then
-      log "running (pid $pid) on port $(running_port), not on $PORT"
-      return 1
-    fi
-    if ready; then
-      log "running (pid $pid, RSS $(rss_mb "$pid") MB), ready at $ENDPOINT, S3 at $(cat "$S3_FILE" 2>/dev/null)"
-      curl -sS --max-time 3 "$ENDPOINT/v1/info"; echo
-      return 0
-    fi
-    log "running (pid $pid) but not ready at $ENDPOINT"
-    return 1
-  fi
-  if port_in_use; then
-    log "not started by this script, but port $PORT is in use$(describe_port)"
-  else
-    log "not running"
-  fi
-  return 3
-}
-
-do_logs() {
-  local follow=0 n=100
-  for a in "$@"; do
-    case "$a" in
-      -f|--follow) follow=1 ;;
-      *[!0-9]*) die "logs: unknown argument '$a'" ;;
-      *) n="$a" ;;
-    esac
-  done
-  [[ -f "$LOG_FILE" ]] || die "no log file yet ($LOG_FILE)"
-  if (( follow )); then exec tail -n "$n" -f "$LOG_FILE"; fi
-  tail -n "$n" "$LOG_FILE"
-}
-
-do_run() {
-  [[ "${1:-}" == "--" ]] && shift
-  (( $# > 0 )) || die "usage: $0 run -- COMMAND [ARGS...]"
-  STARTED_HERE=0
-  CHILD=""
-  # On INT/TERM: stop the command (it runs in the background so that bash can react at once), then exit;
-  # the EXIT trap stops Trino if this call started it - also when the command or the start failed.
-  trap 'on_signal 130' INT
-  trap 'on_signal 143' TERM
-  trap 'rc=$?; trap - EXIT INT TERM; if (( STARTED_HERE )); then with_lock do_stop; fi; exit $rc' EXIT
-  if ! pid_of_ours >/dev/null; then
-    STARTED_HERE=1
-  fi
-  with_lock do_start
-  local rc=0
-  # Explicit <&0: a background command would otherwise get /dev/null as stdin.
-  TRINO_ENDPOINT="$ENDPOINT" TRINO_PORT="$PORT" "$@" <&0 &
-  CHILD=$!
-  wait "$CHILD" || rc=$?
-  CHILD=""
-  return "$rc"
-}
-
-on_signal() {
-  if [[ -n "${CHILD:-}" ]] && kill -0 "$CHILD" 2>/dev/null; then
-    log "signal received; stopping the command (pid $CHILD)"
-    kill -TERM "$CHILD" 2>/dev/null || true
-    wait "$CHILD" 2>/dev/null || true
-  fi
-  exit "$1"
-}
-
-usage() {
-  sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
-}
-
-cmd="${1:-}"
-[[ $# -gt 0 ]] && shift
-case "$cmd" in
-  install) do_install ;;
-  start) with_lock do_start ;;
-  stop) with_lock do_stop ;;
-  status) do_status ;;
-  logs) do_logs "$@" ;;
-  run) do_run "$@" ;;
-  -h|--help|help) usage ;;
-  *) usage >&2; exit 2 ;;
-esac
+service_main "$@"

@@ -3,6 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { kindOf } from './field-kinds';
+import { InputTable } from './input-settings';
 import { PartitionColumn, formatDate } from './projection';
 import { QueryTableSpec } from './sql';
 import { TablePlan } from './table';
@@ -30,6 +31,8 @@ export interface QuerySettings {
   /** The stream's time zone name ('UTC' unless set). */
   readonly timeZoneName: string;
   readonly encryptionKey?: kms.IKey;
+  /** What the inputs add to the table (their named queries). */
+  readonly inputTables: InputTable[];
 }
 
 /** What `createCatalog` made. */
@@ -103,6 +106,7 @@ export function createCatalog(scope: Construct, s: QuerySettings, bucket: s3.IBu
       roles: plan.roles,
       injected,
       timeZone: s.timeZoneName,
+      body: plan.body,
     },
   };
 }

@@ -80,7 +80,7 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
     const integrated = integration(role, route.firehoseAction, route.requestTemplates, route.responses, s.cors);
     const requestModels = Object.fromEntries(route.models.map((m) => [m.contentType, model(m.id, m.contentType, m.schema)]));
     methods.push(resource.addMethod('POST', integrated, { ...methodOptions, requestModels }));
-    if (s.cors) addPreflight(resource, s.cors);
+    if (s.cors) addPreflight(resource, s.cors, route.corsHeaders);
     resources.push(resource);
   }
   return { role, requestValidator, resources, methods };
@@ -155,11 +155,12 @@ function corsResponseHeaders(cors: CorsSettings): Record<string, string> {
   return { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'`, 'Access-Control-Expose-Headers': "'Retry-After'" };
 }
 
-function addPreflight(resource: apigw.IResource, cors: CorsSettings): void {
+function addPreflight(resource: apigw.IResource, cors: CorsSettings, routeHeaders: string[] = []): void {
+  const headers = cors.allowHeaders ?? ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id'];
   resource.addCorsPreflight({
     allowOrigins: [cors.allowOrigin],
     allowMethods: ['POST', 'OPTIONS'],
-    allowHeaders: cors.allowHeaders ?? ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id'],
+    allowHeaders: [...headers, ...routeHeaders.filter((h) => !headers.some((x) => x.toLowerCase() === h.toLowerCase()))],
     maxAge: cors.maxAge ?? Duration.hours(1),
   });
 }

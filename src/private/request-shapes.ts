@@ -23,6 +23,8 @@ export interface Route {
   readonly requestTemplates: Record<string, string>;
   /** The integration responses. */
   readonly responses: IntegrationResponseSpec[];
+  /** Request headers the route's senders send besides the CORS settings' (e.g. Segment's `Authorization`). */
+  readonly corsHeaders?: string[];
 }
 
 /** What the request shapes need to know: resolved settings only. */

@@ -13,6 +13,7 @@ import {
 } from './validation';
 import { BatchMode } from '../batch';
 import { CorsSettings } from '../cors';
+import { Input } from '../input';
 import { DEFAULT_MAX_EVENTS } from '../limits';
 import { ApiToFirehoseProps } from '../props';
 import { RecordEnvelope } from '../record-envelope';
@@ -119,6 +120,8 @@ export interface Settings {
   /** The request shapes' settings, and the batch route's (none when batching is off). */
   readonly shapes: ShapeSettings;
   readonly batch?: BatchSettings;
+  /** The inputs in other senders' formats. */
+  readonly inputs: Input[];
   readonly monitoring: MonitoringSettings;
   readonly query?: QuerySettings;
 }
@@ -194,6 +197,26 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     if (props.webAclArn) throw new Error('webAclArn needs a stage: pass `stage` when `restApi` is imported.');
     if (apiKeyRequired) throw new Error('apiKeyRequired needs a stage for the usage plan: pass `stage` when `restApi` is imported.');
   }
+  const inputs = props.inputs ?? [];
+  if (inputs.length > 0 && envelope.raw) {
+    throw new Error(`inputs (${inputs.map((i) => i.name).join(', ')}) need an envelope: RecordEnvelope.RAW writes the bare event, `
+      + 'with no field to tell an input\'s lines or carry its batch-level members.');
+  }
+  const names = inputs.map((i) => i.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw new Error(`inputs must not repeat an input, got '${repeated}' twice.`);
+  for (const input of inputs) {
+    const taken = [...envelope.fields.map((f) => f.name), envelope.bodyField];
+    const clash = input._members().find((m) => taken.includes(m));
+    if (clash) {
+      throw new Error(`the ${input.name} input writes a '${clash}' member beside the envelope's fields: rename the envelope field '${clash}'.`);
+    }
+  }
+  const inputTables = inputs.map((i) => i._table());
+  if (props.query && inputs.length > 0 && !envelope.raw && eventSchema.properties && textPlain !== TextPlainMode.AS_STRING) {
+    throw new Error(`query with inputs (${names.join(', ')}) needs the body column as JSON text: an eventSchema with properties `
+      + 'makes it a struct of those properties, which drops the fields of the inputs\' events. Leave eventSchema without properties.');
+  }
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
@@ -240,6 +263,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     cors: props.cors,
     shapes,
     batch,
+    inputs,
     monitoring: {
       alarms: props.monitoring?.alarms ?? true,
       alarmTopic: props.monitoring?.alarmTopic,
@@ -259,7 +283,8 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       resultsExpiration: props.query.resultsExpiration ?? Duration.days(7),
       firstDay: props.query.firstDay ?? '2025-01-01',
       parquet: parquet ? props.query.parquetCompression ?? firehose.ParquetCompression.SNAPPY : undefined,
-      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix }),
+      plan: planTable({ envelope, eventSchema, bodyAsText, dataOutputPrefix, inputColumns: inputTables.flatMap((t) => t.columns) }),
+      inputTables,
       envelope,
       timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
       encryptionKey: props.encryptionKey,

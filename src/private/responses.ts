@@ -51,10 +51,10 @@ function errorBody(code: string, message: string, extra = ''): string {
  * it can name the stream, and a stream (default names derive from construct ids) may be called
  * "...BatchSize..." without any record being too large.
  */
-export function clientErrorTemplate(): string {
+export function clientErrorTemplate(extra: string[] = []): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if'),
+    rejectedByTemplate('#if', extra),
     '#elseif($type.contains("ResourceNotFound") || $type.contains("KMS") || $type.contains("AccessDenied") || $type.contains("UnrecognizedClient"))',
     '#set($context.responseOverride.status = 500)',
     errorBody('DeliveryStreamUnavailable', 'The delivery stream is not available; nothing was stored.'),
@@ -75,10 +75,10 @@ export function clientErrorTemplate(): string {
 }
 
 /** Template for Firehose 403 (the gateway role may not write): a 500, since the caller can do nothing about it. */
-export function forbiddenTemplate(): string {
+export function forbiddenTemplate(extra: string[] = []): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if'),
+    rejectedByTemplate('#if', extra),
     '#else',
     '#set($context.responseOverride.status = 500)',
     errorBody('DeliveryStreamUnavailable', 'The API may not write to its delivery stream; the event was not stored.'),
@@ -90,11 +90,12 @@ export function forbiddenTemplate(): string {
  * The branch for requests the request template refused itself (see `vtlReject` in envelope.ts): the
  * Firehose error names the stream `ApiToFirehoseRejected.<reason>`, whatever its error type.
  */
-function rejectedByTemplate(directive: '#if' | '#elseif'): string {
+function rejectedByTemplate(directive: '#if' | '#elseif', extra: string[] = []): string {
   return [
     `${directive}($msg.contains("${REJECT_MARKER}.${RejectReason.TOO_LARGE}"))`,
     '#set($context.responseOverride.status = 413)',
     errorBody('PayloadTooLarge', 'The request is larger than one Firehose record (1,000 KiB) or batch (4 MiB) allows; nothing was stored.'),
+    ...extra,
     `#elseif($msg.contains("${REJECT_MARKER}.${RejectReason.EMPTY_BODY}"))`,
     '#set($context.responseOverride.status = 400)',
     errorBody('InvalidRequest', 'The request body is empty; nothing was stored.'),
@@ -178,8 +179,20 @@ export function putRecordBatchResultTemplate(): string {
 }
 
 /** Integration responses for a method whose backend call is PutRecord (single and packed batch). */
-export function putRecordResponses(): IntegrationResponseSpec[] {
-  return withErrorResponses({ statusCode: '200', template: putRecordSuccessTemplate() });
+export function putRecordResponses(extraRefusals: string[] = []): IntegrationResponseSpec[] {
+  return withErrorResponses({ statusCode: '200', template: putRecordSuccessTemplate() }, extraRefusals);
+}
+
+/**
+ * The branch of a refusal of an input's own (an `#elseif` placed before the generic ones): the reason its request
+ * template rendered, the status and the error body.
+ */
+export function refusalBranch(reason: RejectReason, status: number, code: string, message: string): string[] {
+  return [
+    `#elseif($msg.contains("${REJECT_MARKER}.${reason}"))`,
+    `#set($context.responseOverride.status = ${status})`,
+    errorBody(code, message),
+  ];
 }
 
 /** Integration responses for a method whose backend call is PutRecordBatch. */
@@ -187,11 +200,11 @@ export function putRecordBatchResponses(): IntegrationResponseSpec[] {
   return withErrorResponses({ statusCode: '200', template: putRecordBatchResultTemplate() });
 }
 
-function withErrorResponses(success: IntegrationResponseSpec): IntegrationResponseSpec[] {
+function withErrorResponses(success: IntegrationResponseSpec, extraRefusals: string[] = []): IntegrationResponseSpec[] {
   return [
     success,
-    { selectionPattern: PATTERN_FORBIDDEN, statusCode: '500', template: forbiddenTemplate() },
-    { selectionPattern: PATTERN_CLIENT_ERROR, statusCode: '400', template: clientErrorTemplate() },
+    { selectionPattern: PATTERN_FORBIDDEN, statusCode: '500', template: forbiddenTemplate(extraRefusals) },
+    { selectionPattern: PATTERN_CLIENT_ERROR, statusCode: '400', template: clientErrorTemplate(extraRefusals) },
     {
       selectionPattern: PATTERN_SERVER_ERROR,
       statusCode: '503',

@@ -18,6 +18,8 @@ export interface QueryTableSpec {
   readonly injected: string[];
   /** The stream's time zone name. */
   readonly timeZone: string;
+  /** The body's column (RAW: none). */
+  readonly body?: TableColumn;
 }
 
 /** A named query: its name, description and SQL. */
@@ -102,14 +104,14 @@ function dedupKey(column: (role: ColumnRole) => string | undefined) {
   return { expressions: byRequest.map(ident), explanation: byRequest.join(' + ') };
 }
 
-function ident(name: string): string {
+export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function literal(value: string): string {
+export function literal(value: string): string {
   return `'${value.replace(/'/g, '\'\'')}'`;
 }
 
-function lines(parts: string[]): string {
+export function lines(parts: string[]): string {
   return parts.join('\n');
 }

@@ -43,6 +43,8 @@ export interface TablePlan {
   readonly layout: PartitionLayout;
   /** The column (data or partition) that holds each envelope field with a meaning to the named queries. */
   readonly roles: { readonly role: ColumnRole; readonly column: string }[];
+  /** The body's column and its type (RAW: none). */
+  readonly body?: TableColumn;
 }
 
 /** Inputs of `planTable`. */
@@ -52,6 +54,8 @@ export interface TableInputs {
   /** Whether text/plain bodies are stored as JSON strings (the body column is then a string). */
   readonly bodyAsText: boolean;
   readonly dataOutputPrefix: string;
+  /** Columns the inputs' own members add, before the body. */
+  readonly inputColumns?: TableColumn[];
 }
 
 /** Plans the table's columns and partitions; throws with the reason when the layout or the columns cannot be read. */
@@ -59,7 +63,9 @@ export function planTable(s: TableInputs): TablePlan {
   if (Token.isUnresolved(s.dataOutputPrefix)) throw new Error('query needs a dataOutputPrefix known at synth time, got a token.');
   const layout = partitionLayout(s.dataOutputPrefix);
   const partitionNames = new Set(layout.columns.map((p) => p.name));
-  const columns = tableColumns(s.envelope, s.eventSchema, s.bodyAsText)
+  const own = tableColumns(s.envelope, s.eventSchema, s.bodyAsText);
+  const extra = (s.inputColumns ?? []).filter((c, i, all) => all.findIndex((x) => x.name === c.name) === i);
+  const columns = (extra.length > 0 ? [...own.slice(0, -1), ...extra, own[own.length - 1]] : own)
     // A partition key is read from the key path; the same field in the record would be a second column of that name.
     .filter((c) => !(partitionNames.has(c.name) && layout.columns.find((p) => p.name === c.name)?.kind === 'key'));
   const clash = columns.find((c) => partitionNames.has(c.name));
@@ -68,5 +74,5 @@ export function planTable(s: TableInputs): TablePlan {
     const role = kindOf(f).role;
     return role ? [{ role, column: f.name.toLowerCase() }] : [];
   });
-  return { columns, layout, roles };
+  return { columns, layout, roles, body: s.envelope.raw ? undefined : own[own.length - 1] };
 }

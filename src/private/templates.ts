@@ -22,7 +22,7 @@ function isWritten(kind: FieldKind, scope: TemplateScope): boolean {
 }
 
 /** VTL setting `$body` to the JSON text of the event. `jsonPath` selects the event in JSON mode. */
-function vtlBody(format: BodyFormat, jsonPath: string): string {
+export function vtlBody(format: BodyFormat, jsonPath: string): string {
   if (format === BodyFormat.TEXT) {
     return [
       `#set($esc = ${vtlJsonEscape('$input.body')})`,
@@ -38,20 +38,32 @@ function vtlBody(format: BodyFormat, jsonPath: string): string {
   // escapeJavaScript escapes them (and ", \\, ', /, which the single replaceAll pass turns back), so the
   // record keeps the exact JSON value. (Java regexes match a valid surrogate pair as one code point.)
   // The `$1` reference is Java's: this branch never runs on LocalStack, whose $input.json output is ASCII-escaped.
+  return vtlJsonValue('$body', jsonPath);
+}
+
+/** VTL that sets `target` to the JSON text of the value at `jsonPath`, re-serialised, on one line (see vtlBody). */
+export function vtlJsonValue(target: string, jsonPath: string): string {
   return [
-    `#set($body = $input.json(${jsonPath}).replaceAll("[\\r\\n\\t]+", " "))`,
-    '#if($body.matches("(?s).*[\\uD800-\\uDFFF].*"))' +
-      '#set($body = $util.escapeJavaScript($body).replaceAll("\\\\([\\\\\\x22\\x27/])", \'$1\'))#end',
+    `#set(${target} = $input.json(${jsonPath}).replaceAll("[\\r\\n\\t]+", " "))`,
+    `#if(${target}.matches("(?s).*[\\uD800-\\uDFFF].*"))` +
+      `#set(${target} = $util.escapeJavaScript(${target}).replaceAll("\\\\([\\\\\\x22\\x27/])", '$1'))#end`,
   ].join('\n');
 }
 
-/** VTL that sets `$rec` to one JSON line from `$body` and the fields `$f<i>`. */
-function vtlRecord(envelope: RecordEnvelope, scope: TemplateScope): string {
+/** A JSON member an input adds to each record, before the body: its name and the VTL reference of its JSON value. */
+export interface ExtraMember {
+  readonly name: string;
+  readonly ref: string;
+}
+
+/** VTL that sets `$rec` to one JSON line from `$body`, the fields `$f<i>` and an input's extra members. */
+export function vtlRecord(envelope: RecordEnvelope, scope: TemplateScope, extra: ExtraMember[] = []): string {
   if (envelope.raw) return '#set($rec = "${body}${nl}")';
   const parts: string[] = [];
   envelope.fields.forEach((f, i) => {
     if (isWritten(kindOf(f), scope)) parts.push(`${jsonStringLiteral(f.name)}:\${f${i}}`);
   });
+  for (const m of extra) parts.push(`${jsonStringLiteral(m.name)}:\${${m.ref.replace(/^\$/, '')}}`);
   parts.push(`${jsonStringLiteral(envelope.bodyField)}:\${body}`);
   // Field names are identifiers, so the only quotes here come from jsonStringLiteral; emit them via ${q}
   // (formal notation, so a following name is not read as part of the reference).
@@ -60,7 +72,7 @@ function vtlRecord(envelope: RecordEnvelope, scope: TemplateScope): string {
 }
 
 /** VTL that sets `$f<i>` for the fields written in `scope`: in a batch, either those set once or those set per event. */
-function vtlFields(envelope: RecordEnvelope, scope: TemplateScope, perEvent: boolean, format = BodyFormat.JSON): string {
+export function vtlFields(envelope: RecordEnvelope, scope: TemplateScope, perEvent: boolean, format = BodyFormat.JSON): string {
   if (envelope.raw) return '';
   return envelope.fields
     .map((f, i) => ({ f, i, kind: kindOf(f) }))

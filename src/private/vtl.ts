@@ -114,6 +114,7 @@ export enum RejectReason {
   EMPTY_BODY = 'empty-body',
   NO_EVENTS = 'no-events',
   TOO_LARGE = 'too-large',
+  EVENT_TOO_LARGE = 'event-too-large',
 }
 
 /**

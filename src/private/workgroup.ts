@@ -53,7 +53,8 @@ export function createQuery(scope: Construct, catalog: Catalog, s: QuerySettings
       },
     },
   });
-  const queries = namedQueries(catalog.spec).map((q) => {
+  const specs = [...namedQueries(catalog.spec), ...s.inputTables.flatMap((t) => t.queries(catalog.spec))];
+  const queries = specs.map((q) => {
     const nq = new athena.CfnNamedQuery(scope, q.id, {
       name: q.name,
       description: q.description,

@@ -9,6 +9,8 @@
  * Trino's Hive connector here, with a file metastore); Firehose's buffering, compression and record format
  * conversion (LocalStack writes one raw object per call; the GZIP case is written here as Firehose writes it).
  */
+import { readFileSync } from 'fs';
+import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
@@ -102,6 +104,8 @@ describe('the envelope instance (body without properties in its schema)', () => 
     expect(columnTypes(r)).toEqual([
       ['apikeyid', 'varchar'], ['requestid', 'varchar'], ['receivedat', 'bigint'], ['eventid', 'varchar'],
       ['index', 'integer'], ['useragent', 'varchar'], ['traceid', 'varchar'], ['tenant', 'varchar'], ['source', 'varchar'], ['pipeline', 'varchar'],
+      // The Segment input's members (null on the construct's own routes).
+      ['input', 'varchar'], ['sentat', 'varchar'], ['context', 'varchar'],
       ['body', 'varchar'], ['dt', 'varchar'],
     ]);
     const rows = records(r);
@@ -273,3 +277,38 @@ function currentHourMinus(hours: number): string {
 function byJson(a: unknown, b: unknown): number {
   return JSON.stringify(a).localeCompare(JSON.stringify(b));
 }
+
+describe('the Segment input (Input.segment() on the envelope instance)', () => {
+  // A batch exactly as @segment/analytics-node 3.1.0 sent it (captured in test/senders), posted twice: a retry.
+  const captured = JSON.parse(readFileSync(path.join(__dirname, '..', 'senders', 'fixtures', 'segment', 'node-batch.json'), 'utf8'));
+  const batch = JSON.parse(captured.request.body);
+
+  test('the Segment view: one row per messageId with Segment\'s fields as columns; per-day and first-seen queries run', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${ex.baseUrl}v1/batch`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ex.apiKey }, body: captured.request.body,
+      });
+      expect(res.status).toBe(200);
+    }
+    await waitForLines(ex.eventsBucket, HOSTILE.length + BATCH.length + 2 * batch.batch.length);
+    const c = catalogOf('Ingest');
+    await trinoQuery(c.queries['create the Segment view']);
+    const r = await trinoQuery(`SELECT * FROM ${c.database}.${c.name}_segment`);
+    const rows = records(r);
+    expect(rows.map((row) => row.message_id).sort()).toEqual(batch.batch.map((e: any) => e.messageId).sort());
+    expect(new Set(rows.map((row) => row.type))).toEqual(new Set(batch.batch.map((e: any) => e.type)));
+    for (const row of rows) {
+      const sent = batch.batch.find((e: any) => e.messageId === row.message_id);
+      expect(row).toMatchObject({ apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp });
+      expect(JSON.parse(row.event_json)).toEqual(sent);
+      if (sent.properties) expect(JSON.parse(row.properties)).toEqual(sent.properties);
+      if (sent.traits) expect(JSON.parse(row.traits)).toEqual(sent.traits);
+    }
+    expect(columnTypes(r).filter(([n]) => ['type', 'user_id', 'properties', 'sent_at', 'context'].includes(n as string)))
+      .toEqual([['type', 'varchar'], ['user_id', 'varchar'], ['properties', 'varchar'], ['sent_at', 'varchar'], ['context', 'varchar']]);
+    const perDay = records(await trinoQuery(c.queries['Segment events by type per day']));
+    expect(perDay.reduce((n, row) => n + Number(row.events), 0)).toBe(batch.batch.length);
+    const users = records(await trinoQuery(c.queries['Segment users by first seen']));
+    expect(users.map((u) => u.user).sort()).toEqual([...new Set(batch.batch.map((e: any) => e.userId ?? e.anonymousId))].sort());
+  });
+});

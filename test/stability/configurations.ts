@@ -13,7 +13,7 @@ import {
   aws_logs as logs, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import {
-  ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode,
+  ApiToFirehose, BatchMode, EnvelopeField, Input, RecordEnvelope, TextPlainMode,
 } from '../../src';
 import { buildStack as buildConsumerStack } from '../consumers/typescript/app';
 
@@ -206,6 +206,12 @@ export const CONFIGURATIONS: Configuration[] = [
         query: { tableName: 'raw_events' },
         eventSchema: { type: T.OBJECT, properties: { type: { type: T.STRING }, at: { type: T.INTEGER } } },
       });
+    },
+  },
+  {
+    name: 'segment-input',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' }, query: {} });
     },
   },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },

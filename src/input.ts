@@ -1,0 +1,57 @@
+import { InputSettings, InputTable } from './private/input-settings';
+import { SEGMENT_MEMBERS, segmentRoutes, segmentTable } from './private/inputs/segment';
+import { Route } from './private/request-shapes';
+import { normalizeResourcePath } from './private/validation';
+
+/** Options of the Segment input. */
+export interface SegmentInputOptions {
+  /**
+   * The path of Segment's routes below the construct's `resourcePath`. Segment SDKs post to `<host>/v1/...`.
+   * @default 'v1'
+   */
+  readonly path?: string;
+}
+
+/**
+ * A wire format the API accepts besides its own `POST /` and `POST /batch`: the routes a sender already posts to,
+ * how one request becomes events (one JSON line each, with the construct's envelope), and what it answers.
+ * Add inputs with the `inputs` prop, e.g. `inputs: [Input.segment()]`.
+ */
+export class Input {
+  /**
+   * Segment's Tracking API, as Segment's SDKs (and RudderStack's and Jitsu's) send it: `POST /v1/batch` and the
+   * browser SDK's `/v1/b`, and the single-event routes `/v1/track|identify|page|screen|group|alias` and
+   * `/v1/t|i|p|s|g|a`. JSON and text/plain bodies (the browser SDK's) are both read as JSON. A request is one
+   * Firehose record, stored whole or not at all; each event becomes one line whose event id is its `messageId`
+   * and whose `input` member is "segment", with the batch's `sentAt` and `context` beside it. No `writeKey` is
+   * stored. An event over 32 KB (Segment's limit) refuses the request with 400, a batch over 500 KB with 413.
+   * @see https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/
+   */
+  public static segment(options: SegmentInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('segment path', options.path ?? 'v1');
+    return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable);
+  }
+
+  private constructor(
+    /** The input's name, also written to the `input` member of each record it writes. */
+    public readonly name: string,
+    private readonly routesOf: (s: InputSettings) => Route[],
+    private readonly members: string[],
+    private readonly table: InputTable,
+  ) {}
+
+  /** @internal The input's routes, for the methods builder. */
+  public _routes(s: InputSettings): Route[] {
+    return this.routesOf(s);
+  }
+
+  /** @internal The members its lines have besides the envelope's fields and the body. */
+  public _members(): string[] {
+    return [...this.members];
+  }
+
+  /** @internal What it adds to the events table: columns and named queries. */
+  public _table(): InputTable {
+    return this.table;
+  }
+}
