@@ -16,11 +16,11 @@ export const CONSTRUCT_IDS: readonly string[] = ['Ingest', 'Iam', 'Cognito', 'Ra
 
 /**
  * The ids of what the configurations build themselves: resources they pass in (a bucket, key, topic, API key, REST API,
- * user pool, authorizer) or grant access to (roles). Their findings are the configuration's, not the construct's,
+ * user pool, authorizer, server access log bucket) or grant access to (roles). Their findings are the configuration's, not the construct's,
  * except for the API resources and methods that the construct adds to a given REST API (see `ownerOf`).
  */
 export const OWN_IDS: readonly string[] = [
-  'Given', 'Key', 'Alarms', 'Api', 'Stream', 'Pool', 'Authorizer', 'Reader', 'Analyst', 'ClicksBucket',
+  'Given', 'Key', 'Alarms', 'Api', 'Stream', 'Pool', 'Authorizer', 'Reader', 'Analyst', 'ClicksBucket', 'LogTarget',
 ];
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
