@@ -40,7 +40,7 @@ export function createLogGroup(scope: Construct, id: string, retention: logs.Ret
         + 'with a customer managed key.');
   }
   if (encryption && !keyUsable) {
-    Annotations.of(logGroup).addWarningV2(IMPORTED_KEY_WARNING, `The encryptionKey is imported: its key policy cannot be `
+    Annotations.of(logGroup).addWarningV2(IMPORTED_KEY_WARNING, 'The encryptionKey is imported: its key policy cannot be '
       + `changed to let CloudWatch Logs use it, so ${id} keeps CloudWatch Logs' own encryption. To encrypt the log groups `
       + 'with it, pass a key defined in the app (kms.Key).');
   }
