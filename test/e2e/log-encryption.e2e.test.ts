@@ -9,8 +9,8 @@
  * policies either, so that CloudWatch Logs may use the key, and that delivery errors and access logs still arrive in
  * the encrypted log groups, can only be shown on AWS.
  */
-import { App, BootstraplessSynthesizer, CfnOutput, RemovalPolicy, Stack, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { App, BootstraplessSynthesizer, CfnOutput, RemovalPolicy, Stack, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
 import { DEFAULT_ENDPOINT, REGION, cfnClient, deleteStack, deployToLocalStack, synthStack } from '../../scripts/local/deploy';
 import { ApiToFirehose } from '../../src';
 
