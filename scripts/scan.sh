@@ -14,7 +14,7 @@
 #
 # The scanners come from PyPI at the versions pinned in scripts/scan/requirements.txt, installed once into a venv
 # under ~/.cache/cdk-api-to-firehose keyed on that file and the Python version (several minutes cold on 2 cores,
-# then reused). SCAN_PYTHON picks the interpreter (default python3, 3.9 or newer). Checkov runs offline: no API key,
+# then reused). SCAN_PYTHON picks the interpreter (default: python3 if 3.11 or newer, else python3.13/3.12/3.11). Checkov runs offline: no API key,
 # --skip-download, no version check, no guideline download. SCAN_SELF_CHECK names the configurations whose templates
 # are also scanned without their acknowledgements (default zero-props): they must then fail exactly what they skip.
 set -euo pipefail
@@ -37,10 +37,19 @@ ensure_node_modules
 
 t0=$SECONDS
 # ---- the scanners, in a cached venv ------------------------------------------------------------------------------
-PYTHON=${SCAN_PYTHON:-python3}
+# The pinned set needs Python 3.11+ (numpy 2.4, jsonpatch 1.48 and others require it): take python3 if it is new
+# enough, else the newest python3.1x on PATH. SCAN_PYTHON overrides.
+py_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+PYTHON=${SCAN_PYTHON:-}
+if [ -z "$PYTHON" ]; then
+  for c in python3 python3.13 python3.12 python3.11; do
+    if command -v "$c" >/dev/null && py_ok "$c"; then PYTHON=$c; break; fi
+  done
+fi
 REQUIREMENTS=scripts/scan/requirements.txt
-py_version=$("$PYTHON" -c 'import sys; assert sys.version_info >= (3, 9), "Python 3.9+"; print("%d.%d.%d" % sys.version_info[:3])') \
-  || { echo "scan: $PYTHON is not Python 3.9 or newer (set SCAN_PYTHON)" >&2; exit 1; }
+[ -n "$PYTHON" ] && py_ok "$PYTHON" \
+  || { echo "scan: no Python 3.11 or newer (${SCAN_PYTHON:-python3, python3.13, python3.12, python3.11}); set SCAN_PYTHON" >&2; exit 1; }
+py_version=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
 key=$( (echo "$py_version"; cat "$REQUIREMENTS") | sha256sum | cut -c1-12)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/cdk-api-to-firehose
 VENV=$CACHE/scanners-venv-$key
