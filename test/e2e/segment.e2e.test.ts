@@ -131,7 +131,11 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
   const marker = randomUUID();
   const origin = stageUrl().origin;
   const proxy = await CaptureServer.start({
-    portRange: [4781, 4799], target: origin, seed: 7, retryAfter: '1', cors: false,
+    portRange: [4781, 4799],
+    target: origin,
+    seed: 7,
+    retryAfter: '1',
+    cors: false,
     faults: { 503: 0.15, 429: 0.1, resetBefore: 0.1, resetAfter: 0.1 },
   });
   try {
@@ -175,7 +179,9 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
     const sent = await tab.evaluate(async ({ host, key, m }) => {
       const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
       const seg = {
-        apiKey: key, apiHost: host, protocol: 'http',
+        apiKey: key,
+        apiHost: host,
+        protocol: 'http',
         deliveryStrategy: { strategy: 'standard', config: { headers: { 'x-api-key': key } } },
       };
       const [analytics] = await AnalyticsBrowser.load(

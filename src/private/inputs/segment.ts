@@ -232,7 +232,8 @@ export const segmentTable: InputTable = {
       description: `Segment events per day and type (call type, and the event name of tracks), from ${t.tableName}_segment`,
       sql: lines([
         'SELECT date_trunc(\'day\', try(from_iso8601_timestamp("timestamp"))) AS "day", "type", "event", count(*) AS "events"',
-        `FROM ${view}`, 'GROUP BY 1, 2, 3', 'ORDER BY 1 DESC, 4 DESC']),
+        `FROM ${view}`, 'GROUP BY 1, 2, 3', 'ORDER BY 1 DESC, 4 DESC',
+      ]),
     }, {
       id: 'SegmentUsersFirstSeen',
       name: `${t.tableName}: Segment users by first seen`,
@@ -240,7 +241,8 @@ export const segmentTable: InputTable = {
       sql: lines([
         'SELECT coalesce("user_id", "anonymous_id") AS "user", min(try(from_iso8601_timestamp("timestamp"))) AS "first_seen",',
         '  max(try(from_iso8601_timestamp("timestamp"))) AS "last_seen", count(*) AS "events"',
-        `FROM ${view}`, 'GROUP BY 1', 'ORDER BY 2 DESC']),
+        `FROM ${view}`, 'GROUP BY 1', 'ORDER BY 2 DESC',
+      ]),
     }];
   },
 };
