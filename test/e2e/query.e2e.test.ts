@@ -36,8 +36,8 @@ function catalogOf(instance: string) {
   return { queries: c.queries, database: c.database, name: c.table };
 }
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}, key = ex.apiKey): Promise<number> {
-  const res = await fetch(ex.baseUrl + path, {
+async function post(route: string, body: unknown, headers: Record<string, string> = {}, key = ex.apiKey): Promise<number> {
+  const res = await fetch(ex.baseUrl + route, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers },
     body: JSON.stringify(body),
@@ -299,7 +299,9 @@ describe('the Segment input (Input.segment() on the envelope instance)', () => {
     expect(new Set(rows.map((row) => row.type))).toEqual(new Set(batch.batch.map((e: any) => e.type)));
     for (const row of rows) {
       const sent = batch.batch.find((e: any) => e.messageId === row.message_id);
-      expect(row).toMatchObject({ apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp });
+      expect(row).toMatchObject({
+        apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp,
+      });
       expect(JSON.parse(row.event_json)).toEqual(sent);
       if (sent.properties) expect(JSON.parse(row.properties)).toEqual(sent.properties);
       if (sent.traits) expect(JSON.parse(row.traits)).toEqual(sent.traits);
