@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite (what CI runs): install, build + unit/VTL/nag/lint/integ-snapshot tests,
-# actionlint on the GitHub workflows, LocalStack + Trino end-to-end tests (API, client in Node and Chromium, queries),
+# cfn-lint and Checkov on the configurations' templates, actionlint on the GitHub workflows,
+# LocalStack + Trino end-to-end tests (API, client in Node and Chromium, queries),
 # Python, Java and Go packages with their consumer tests.
-# Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the VTL renderer) make reruns fast.
+# Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the scanners' venv, the VTL renderer) make
+# reruns fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
@@ -24,6 +26,9 @@ if ! git diff --quiet -- API.md 2>/dev/null; then
   echo "API.md changed during the build: commit the regenerated API.md." >&2
   [ "${CI:-}" = "true" ] && exit 1
 fi
+
+step "Scanners: cfn-lint and Checkov on the templates of test/stability/configurations.ts (pinned, cached venv)"
+bash scripts/scan.sh   # fails on any cfn-lint finding and on an unacknowledged Checkov finding on the construct's resources
 
 step "Client package: install, build, tests, bundle size"
 # client/ is its own npm package (own lockfile); its build writes dist/ for the end-to-end and browser tests below.

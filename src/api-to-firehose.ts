@@ -116,7 +116,7 @@ export class ApiToFirehose extends Construct {
 
     // Delivery: the bucket, the table (Parquet conversion reads its schema), the Firehose role and log group, the stream.
     if (s.delivery) {
-      this.bucket = s.delivery.bucket ?? createBucket(this, s.delivery.encryptionKey, s.delivery.lifecycleRules);
+      this.bucket = s.delivery.bucket ?? createBucket(this, s.delivery);
       if (s.query) {
         this.catalog = createCatalog(this, s.query, this.bucket, () => this.apiKeyIds);
         this.glueDatabase = this.catalog.database;

@@ -14,10 +14,53 @@ import { TextPlainMode } from './text-plain';
 /** The delivery stream and the bucket it writes to. Refused together with `deliveryStream`, which brings its own. */
 export interface DeliveryProps {
   /**
-   * The bucket that receives the events.
-   * @default - a new bucket: S3-managed encryption, public access blocked, SSL only, retained on stack deletion
+   * The bucket that receives the events. The props that configure the new bucket (`encryptionKey`, `lifecycleRules`,
+   * `versioned`, `noncurrentVersionExpiration`, `serverAccessLogs*`) are refused with it: configure your bucket.
+   * @default - a new bucket: encrypted (see `encryptionKey`), public access blocked, SSL only, versioned, retained
+   * on stack deletion
    */
   readonly bucket?: s3.IBucket;
+
+  /**
+   * Whether the new bucket is versioned. Firehose writes every object once under a new key and never overwrites
+   * one, so versioning keeps nothing extra until an object is deleted: then it keeps the deleted version for
+   * `noncurrentVersionExpiration`, a window to recover events deleted by mistake or by a compromised principal.
+   * Note that an `expiration` in `lifecycleRules` also makes objects noncurrent first: they are removed
+   * `noncurrentVersionExpiration` later. S3 cannot turn versioning off once it was on, only suspend it.
+   * @default true
+   */
+  readonly versioned?: boolean;
+
+  /**
+   * How long the versioned new bucket keeps a noncurrent (deleted) version before S3 expires it; delete markers
+   * left without versions are removed too. Whole days.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * Whether S3 writes server access logs of the new bucket (one log object per few requests, best effort), to
+   * `serverAccessLogsBucket` or else to a new bucket (S3-managed encryption, public access blocked, SSL only,
+   * objects expire after 365 days, retained on stack deletion). Off by default: only Firehose writes to the bucket,
+   * through its own role, and CloudTrail S3 data events audit reads with more detail and no delay.
+   * @default false, or true when `serverAccessLogsBucket` is given
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html
+   */
+  readonly serverAccessLogs?: boolean;
+
+  /**
+   * The bucket that receives the new bucket's server access logs. It must allow `logging.s3.amazonaws.com` to put
+   * objects: a policy statement is added to a bucket defined in the app; an imported bucket's policy cannot be
+   * changed here. A target bucket must use S3-managed encryption (SSE-S3).
+   * @default - a new bucket, when `serverAccessLogs` is true
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Key prefix of the server access log objects.
+   * @default - none (the root of the log bucket)
+   */
+  readonly serverAccessLogsPrefix?: string;
 
   /**
    * The delivery stream's name.
@@ -80,9 +123,17 @@ export interface DeliveryProps {
   readonly partitionByField?: string;
 
   /**
-   * A customer-managed KMS key for the new bucket and the delivery stream. The Firehose role gets
-   * kms:GenerateDataKey and kms:Decrypt on it, nothing more.
-   * @default - S3-managed keys for the bucket, an AWS-owned key for the stream
+   * A customer managed KMS key for the new bucket, the delivery stream, the log groups the construct creates
+   * (Firehose delivery errors, API access logs) and, with `query`, the Athena results bucket. The Firehose role gets
+   * kms:GenerateDataKey and kms:Decrypt on it, nothing more. The key policy gets a statement that lets CloudWatch
+   * Logs use the key for this construct's log groups only (`kms:EncryptionContext:aws:logs:arn` under their name
+   * prefix); the log groups are then named `/api-to-firehose/<construct path>/<log>-<id of the stack>`.
+   *
+   * An imported key (`Key.fromKeyArn`, `Key.fromLookup`) still encrypts the bucket, the stream and the results, but
+   * its policy cannot be changed from the app: the log groups then keep CloudWatch Logs' own encryption, and the
+   * construct warns (`cdk-api-to-firehose:logGroupsNotEncryptedWithImportedKey`).
+   * @default - S3-managed keys (SSE-S3) for the buckets, an AWS owned key for the stream, CloudWatch Logs'
+   * service-managed keys for the log groups
    */
   readonly encryptionKey?: kms.IKey;
 

@@ -21,6 +21,9 @@ describe('cdk-nag AwsSolutions', () => {
     ['query (Glue table, Athena workgroup, named queries)', { query: {} }],
     ['query with Parquet output, partitioned by key', { query: { parquet: true }, partitionByField: 'apiKeyId' }],
     ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
+    // APIG4 is acknowledged on purpose there, with the same reason as Checkov's CKV_AWS_59.
+    ['public: no API key, no authorizer (sendBeacon clients)', { apiKeyRequired: false }],
+    ['unversioned bucket with server access logs to a new bucket', { versioned: false, serverAccessLogs: true }],
   ])('%s: no unacknowledged error or warning', (_name, props) => {
     expect(violations((stack) => new ApiToFirehose(stack, 'Ingest', props))).toEqual([]);
   });
@@ -44,6 +47,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('query with a customer-managed key, and a reader granted grantQuery', () => {
     expect(violations((stack) => {
+      // The key also encrypts both log groups: its policy lets CloudWatch Logs use it.
       const c = new ApiToFirehose(stack, 'Ingest', { query: {}, encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
       c.grantQuery(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }));
     }).filter((v) => !v.includes('S/Analyst'))).toEqual([]);

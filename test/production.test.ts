@@ -230,7 +230,13 @@ describe('encryption, lifecycle, WAF', () => {
     const transitions = [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }];
     build({ lifecycleRules: [{ expiration: Duration.days(365), transitions }] })
       .template.hasResourceProperties('AWS::S3::Bucket', {
-        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] })] },
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({ ExpirationInDays: 365, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
+            // The bucket is versioned by default: noncurrent versions expire after their own rule.
+            Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+          ],
+        },
       });
   });
   test('WAF web ACL association on the stage; APIG3 then needs no acknowledgement', () => {
@@ -242,7 +248,7 @@ describe('encryption, lifecycle, WAF', () => {
   });
   test.each<[string, (s: Stack) => ApiToFirehoseProps, string]>([
     ['lifecycle with own bucket', (s) => ({ bucket: new s3.Bucket(s, 'B'), lifecycleRules: [{ expiration: Duration.days(1) }] }),
-      'lifecycleRules apply to the bucket this construct creates: set them on the bucket you passed.'],
+      'lifecycleRules configure the bucket this construct creates: set them on the bucket you passed.'],
     ['key with own bucket', (s) => ({ bucket: new s3.Bucket(s, 'B'), encryptionKey: new kms.Key(s, 'K') }),
       'encryptionKey encrypts the bucket this construct creates: the bucket you passed keeps its own encryption.'],
   ])('refuses %s', (_n, props, msg) => {

@@ -38,8 +38,8 @@ ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${LOCALSTACK_STOP_TIMEOUT:-20}"
-# route53: LocalStack's CreateDomainName (an API's custom domain) lists hosted zones.
-SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch,kinesis,route53"
+# route53: LocalStack's CreateDomainName (an API's custom domain) lists hosted zones; kms: the log groups' key policy.
+SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch,kinesis,route53,kms"
 
 # The [runtime] extra holds the server deps (rolo, moto-ext, airspeed...). localstack-core 4.13.1 fails with the newest cbor2/pyopenssl/cryptography and lacks service_identity.
 REQUIREMENTS=(

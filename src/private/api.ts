@@ -2,7 +2,8 @@ import {
   Names, RemovalPolicy, aws_apigateway as apigw, aws_logs as logs, aws_route53 as route53, aws_route53_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag';
+import { createLogGroup } from './log-groups';
+import { acknowledge, acknowledgeCheckov } from './nag';
 import { ApiSettings, DomainSettings } from './resolve';
 import { badRequestBodyTemplate, gatewayResponseTemplate } from './responses';
 import { CorsSettings } from '../cors';
@@ -65,10 +66,7 @@ function createDomain(scope: Construct, restApi: apigw.RestApi, stage: apigw.Sta
 }
 
 function createRestApi(scope: Construct, s: ApiSettings): apigw.RestApi {
-  const accessLogs = new logs.LogGroup(scope, 'AccessLogs', {
-    retention: logs.RetentionDays.ONE_MONTH,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
+  const accessLogs = createLogGroup(scope, 'AccessLogs', logs.RetentionDays.ONE_MONTH, s.accessLogEncryption);
   const api = new apigw.RestApi(scope, 'Api', {
     // Unique per construct path (the L2 default is the construct id, "Api", for every instance).
     restApiName: Names.uniqueResourceName(scope, { maxLength: 128, separator: '-' }),
@@ -100,6 +98,14 @@ function createRestApi(scope: Construct, s: ApiSettings): apigw.RestApi {
     },
   });
   s.endpoint._configure(api);
+  // No cdk-nag AwsSolutions rule checks the stage cache or X-Ray (its NIST, HIPAA and Serverless packs do).
+  acknowledgeCheckov(api.deploymentStage, 'CKV_AWS_120', 'The API only accepts POST requests, and each must reach '
+    + 'Firehose: a stage cache caches GET methods only unless told otherwise, and an ingestion response must never be '
+    + 'replayed from a cache, so a cache cluster would be billed hourly and never used.');
+  if (!s.tracingEnabled) {
+    acknowledgeCheckov(api.deploymentStage, 'CKV_AWS_73', 'X-Ray tracing is opt-in (`tracingEnabled`): the '
+      + 'integration calls Firehose directly, so there is no code of ours to trace, and sampled traces cost extra.');
+  }
   if (s.cloudWatchRole) {
     acknowledge(api, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'The API Gateway account role uses AWS\'s AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS documents for it.');

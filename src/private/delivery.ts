@@ -5,6 +5,7 @@ import {
   Duration,
   RemovalPolicy,
   Stack,
+  Token,
   aws_glue as glue,
   aws_iam as iam,
   aws_kinesis as kinesis,
@@ -14,7 +15,8 @@ import {
   aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge, nagFindingId } from './nag';
+import { createLogGroup } from './log-groups';
+import { acknowledge, acknowledgeBoth, acknowledgeCfnLint, acknowledgeCheckov, nagFindingId } from './nag';
 import { DeliverySettings } from './resolve';
 import { streamReadStatements } from './stream';
 
@@ -43,10 +45,7 @@ export interface Delivery {
  */
 export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3.IBucket, parquetTable?: glue.CfnTable,
   source?: kinesis.IStream): Delivery {
-  const logGroup = new logs.LogGroup(scope, 'DeliveryErrors', {
-    retention: s.errorLogRetention,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
+  const logGroup = createLogGroup(scope, 'DeliveryErrors', s.errorLogRetention, s.errorLogEncryption);
   const role = new iam.Role(scope, 'DeliveryRole', {
     assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
@@ -111,6 +110,8 @@ export function createDelivery(scope: Construct, s: DeliverySettings, bucket: s3
       } : undefined,
     }),
   });
+  // The L2 always builds `connections`, whose CIDR lookup renders an unused Mapping in a region-agnostic stack.
+  if (Token.isUnresolved(Stack.of(scope).region)) acknowledgeCfnLint(scope, 'W7001');
   // The L2 made the log stream while binding the destination; the role may write to it and nothing else.
   const logStream = logGroup.node.findChild(DELIVERY_LOG_STREAM_ID) as logs.LogStream;
   policy.addStatements(new iam.PolicyStatement({
@@ -178,20 +179,79 @@ export function partitioningProcessors(field: string, multiLineRecords: boolean)
     : [extract];
 }
 
-/** The bucket created when none is given: encrypted, private, SSL only, retained. */
-export function createBucket(scope: Construct, key?: kms.IKey, lifecycleRules?: s3.LifecycleRule[]): s3.IBucket {
+/** The settings of the bucket created when none is given. */
+export type BucketSettings = Pick<DeliverySettings, 'encryptionKey' | 'lifecycleRules' | 'noncurrentVersionExpiration' | 'serverAccessLogs'>;
+
+/**
+ * The bucket created when none is given: encrypted, private, SSL only, retained; versioned with noncurrent versions
+ * expiring, and server access logs, as settled in resolve.ts.
+ */
+export function createBucket(scope: Construct, s: BucketSettings = {}): s3.IBucket {
+  const key = s.encryptionKey;
+  const versioned = s.noncurrentVersionExpiration !== undefined;
   const bucket = new s3.Bucket(scope, 'Bucket', {
     encryption: key ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
     encryptionKey: key,
     bucketKeyEnabled: key ? true : undefined,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
-    versioned: false,
+    versioned,
     removalPolicy: RemovalPolicy.RETAIN,
-    lifecycleRules,
+    lifecycleRules: [
+      ...s.lifecycleRules ?? [],
+      ...versioned ? [{ noncurrentVersionExpiration: s.noncurrentVersionExpiration, expiredObjectDeleteMarker: true }] : [],
+    ],
   });
-  acknowledge(bucket, 'AwsSolutions-S1',
-    'Only Firehose writes to this bucket, through its own role; use CloudTrail S3 data events to audit reads. ' +
-    'Pass your own `bucket` with server access logging if your policy requires it.');
+  if (!versioned) {
+    // No cdk-nag AwsSolutions rule checks versioning (its NIST, HIPAA and PCI packs do).
+    acknowledgeCheckov(bucket, 'CKV_AWS_21', 'Versioning is off (`versioned: false`). Firehose writes each object once '
+      + 'under a new key and never overwrites one; versioning would only keep deleted objects.');
+  }
+  if (s.serverAccessLogs) {
+    logAccess(scope, bucket, s.serverAccessLogs.bucket, s.serverAccessLogs.prefix);
+  } else {
+    acknowledgeBoth(bucket, 'AwsSolutions-S1', 'CKV_AWS_18',
+      'Only Firehose writes to this bucket, through its own role; use CloudTrail S3 data events to audit reads. ' +
+      'Set `serverAccessLogs` (or pass your own `bucket`) if your policy requires server access logs.');
+  }
   return bucket;
+}
+
+/**
+ * Server access logs of `bucket` into `target`, or into a new log bucket. Set on the L1 with a bucket policy on the
+ * target, as AWS recommends: the L2's `serverAccessLogsBucket` falls back to the LogDeliveryWrite ACL on apps
+ * without the `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag.
+ */
+function logAccess(scope: Construct, bucket: s3.Bucket, target?: s3.IBucket, prefix?: string): void {
+  const logBucket = target ?? createLogBucket(scope);
+  logBucket.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [logBucket.arnForObjects(`${prefix ?? ''}*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    },
+  }));
+  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+    destinationBucketName: logBucket.bucketName,
+    logFilePrefix: prefix,
+  };
+}
+
+/** The bucket of the data bucket's server access logs: SSE-S3 (the only encryption log delivery supports), private, expiring. */
+function createLogBucket(scope: Construct): s3.Bucket {
+  const logBucket = new s3.Bucket(scope, 'ServerAccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ expiration: Duration.days(365), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+  });
+  acknowledgeBoth(logBucket, 'AwsSolutions-S1', 'CKV_AWS_18', 'This bucket holds the server access logs of the events '
+    + 'bucket; logging its own access would log the log deliveries.');
+  acknowledgeCheckov(logBucket, 'CKV_AWS_21', 'Only S3 log delivery writes to this bucket, each log object once under a '
+    + 'new key; the objects expire after 365 days.');
+  return logBucket;
 }

@@ -1,6 +1,6 @@
 import { Aws, Duration, aws_apigateway as apigw, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge } from './nag';
+import { acknowledge, acknowledgeBoth } from './nag';
 import { Route } from './request-shapes';
 import { IntegrationResponseSpec, METHOD_STATUS_CODES } from './responses';
 import { CorsSettings } from '../cors';
@@ -96,8 +96,8 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
 }
 
 /**
- * Acknowledges the cdk-nag findings on the methods that the chosen
- * authorization answers (API keys without an authorizer; no Cognito).
+ * Acknowledges the cdk-nag (and Checkov) findings on the methods that the chosen
+ * authorization answers (API keys without an authorizer; a public method; no Cognito).
  */
 export function acknowledgeMethodFindings(methods: apigw.Method[], apiKeyRequired: boolean,
   authorizationType: apigw.AuthorizationType): void {
@@ -105,6 +105,11 @@ export function acknowledgeMethodFindings(methods: apigw.Method[], apiKeyRequire
     if (authorizationType === apigw.AuthorizationType.NONE && apiKeyRequired) {
       acknowledge(m, 'AwsSolutions-APIG4', 'The method requires an API key bound to a throttled usage plan; set `authorizer` or ' +
         '`authorizationType` for authentication beyond key identification.');
+    }
+    if (authorizationType === apigw.AuthorizationType.NONE && !apiKeyRequired) {
+      acknowledgeBoth(m, 'AwsSolutions-APIG4', 'CKV_AWS_59', '`apiKeyRequired: false` without an authorizer makes the '
+        + 'endpoint public on purpose (e.g. for `navigator.sendBeacon` clients, which cannot send a key). The stage '
+        + 'throttle bounds it; associate a web ACL with `webAclArn` where it faces untrusted traffic.');
     }
     if (authorizationType !== apigw.AuthorizationType.COGNITO) {
       acknowledge(m, 'AwsSolutions-COG4', authorizationType === apigw.AuthorizationType.NONE

@@ -1,10 +1,11 @@
 import {
-  Duration, Names, Size, Stack, TimeZone, Token, aws_apigateway as apigw, aws_certificatemanager as acm,
+  Aws, Duration, Fn, Names, Size, Stack, TimeZone, Token, aws_apigateway as apigw, aws_certificatemanager as acm,
   aws_kinesisfirehose as firehose, aws_kms as kms, aws_logs as logs, aws_route53 as route53, aws_s3 as s3, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { QuerySettings } from './catalog';
 import { kindOf } from './field-kinds';
+import { LogEncryption } from './log-groups';
 import { BatchSettings, ShapeSettings } from './request-shapes';
 import { StreamSettings, resolveStream } from './stream-settings';
 import { planTable } from './table';
@@ -45,6 +46,12 @@ const DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 500, burstLimit: 1
 const DELIVERY_PROPS: (keyof ApiToFirehoseProps)[] = [
   'bucket', 'deliveryStreamName', 'bufferingInterval', 'bufferingSize', 'compression', 'dataOutputPrefix',
   'errorOutputPrefix', 'errorLogRetention', 'partitionByField', 'encryptionKey', 'lifecycleRules', 'timeZone', 'query',
+  'versioned', 'noncurrentVersionExpiration', 'serverAccessLogs', 'serverAccessLogsBucket', 'serverAccessLogsPrefix',
+];
+
+/** Props that configure the bucket this construct creates, refused together with `bucket`. */
+const NEW_BUCKET_PROPS: (keyof ApiToFirehoseProps)[] = [
+  'lifecycleRules', 'versioned', 'noncurrentVersionExpiration', 'serverAccessLogs', 'serverAccessLogsBucket', 'serverAccessLogsPrefix',
 ];
 
 /** Dynamic partitioning needs at least this buffering. */
@@ -53,9 +60,15 @@ export const PARTITIONING_MIN_SIZE_MIB = 64;
 
 /** Resolved settings of a new delivery stream (and its bucket, unless one is given). */
 export interface DeliverySettings {
-  /** The bucket given, else a new one with the key and lifecycle rules below. */
+  /** The bucket given, else a new one with the key, lifecycle rules, versioning and access logs below. */
   readonly bucket?: s3.IBucket;
   readonly lifecycleRules?: s3.LifecycleRule[];
+  /** How long noncurrent versions are kept; undefined when the new bucket is not versioned. */
+  readonly noncurrentVersionExpiration?: Duration;
+  /** Server access logging of the new bucket: to the bucket given, else to a new one. */
+  readonly serverAccessLogs?: { readonly bucket?: s3.IBucket; readonly prefix?: string };
+  /** The Firehose error log group's encryption with `encryptionKey`. */
+  readonly errorLogEncryption?: LogEncryption;
   readonly deliveryStreamName: string;
   readonly bufferingInterval: Duration;
   readonly bufferingSize: Size;
@@ -81,6 +94,8 @@ export interface ApiSettings {
   readonly stageName: string;
   readonly cloudWatchRole: boolean;
   readonly tracingEnabled: boolean;
+  /** The access log group's encryption with `encryptionKey` (a new API only). */
+  readonly accessLogEncryption?: LogEncryption;
   /** Stage-wide throttle of a new API. */
   readonly throttle: apigw.ThrottleSettings;
   /** Whether API Gateway's own errors answer JSON (only for a REST API this construct creates). */
@@ -202,8 +217,21 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   checkEndpoint(endpoint);
   const domain = props.domain ? resolveDomain(scope, props.domain, endpoint) : undefined;
   if (props.cors) checkCors(props.cors);
-  if (props.lifecycleRules && props.bucket) {
-    throw new Error('lifecycleRules apply to the bucket this construct creates: set them on the bucket you passed.');
+  if (props.bucket) {
+    const given = NEW_BUCKET_PROPS.filter((k) => props[k] !== undefined);
+    if (given.length > 0) {
+      throw new Error(`${given.join(', ')} configure the bucket this construct creates: set them on the bucket you passed.`);
+    }
+  }
+  const versioned = props.versioned ?? true;
+  if (!versioned && props.noncurrentVersionExpiration) {
+    throw new Error('noncurrentVersionExpiration applies to a versioned bucket, but versioned is false.');
+  }
+  const noncurrentVersionExpiration = versioned ? props.noncurrentVersionExpiration ?? Duration.days(30) : undefined;
+  checkWholeDays('noncurrentVersionExpiration', noncurrentVersionExpiration);
+  const serverAccessLogs = props.serverAccessLogs ?? props.serverAccessLogsBucket !== undefined;
+  if (!serverAccessLogs && (props.serverAccessLogsBucket || props.serverAccessLogsPrefix !== undefined)) {
+    throw new Error('serverAccessLogsBucket and serverAccessLogsPrefix need server access logging, but serverAccessLogs is false.');
   }
   if (props.encryptionKey && props.bucket) {
     throw new Error('encryptionKey encrypts the bucket this construct creates: the bucket you passed keeps its own encryption.');
@@ -249,13 +277,19 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 
   const stream = resolveStream(scope, props);
+  const deliveryStreamName = props.deliveryStreamName ?? Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' });
+  const logEncryption = (log: string) => props.encryptionKey ? logGroupEncryption(scope, props.encryptionKey, log) : undefined;
+
   const shapes = { envelope, eventSchema, textPlain, resourceParts };
   const bodyAsText = textPlain === TextPlainMode.AS_STRING;
   return {
     delivery: props.deliveryStream ? undefined : {
       bucket: props.bucket,
       lifecycleRules: props.lifecycleRules,
-      deliveryStreamName: props.deliveryStreamName ?? Names.uniqueResourceName(scope, { maxLength: 64, separator: '-' }),
+      noncurrentVersionExpiration,
+      serverAccessLogs: serverAccessLogs ? { bucket: props.serverAccessLogsBucket, prefix: props.serverAccessLogsPrefix } : undefined,
+      errorLogEncryption: logEncryption('delivery-errors'),
+      deliveryStreamName,
       bufferingInterval,
       bufferingSize,
       compression: props.compression ?? firehose.Compression.GZIP,
@@ -276,6 +310,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       stageName: props.stageName ?? 'prod',
       cloudWatchRole: props.cloudWatchRole ?? true,
       tracingEnabled: props.tracingEnabled ?? false,
+      accessLogEncryption: logEncryption('access-logs'),
       throttle,
       jsonGatewayResponses: props.jsonGatewayResponses ?? true,
       endpoint,
@@ -322,6 +357,25 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     } : undefined,
     stream,
   };
+}
+
+/**
+ * The name of a log group encrypted with `key`: `/api-to-firehose/<construct path>/<log>-<id of the stack>`. The key
+ * policy names the prefix up to `<log>` (see log-groups.ts). The last part is the random part of the stack id, unique
+ * to each creation of the stack: the log groups are retained on stack deletion, and a fixed name would stop the
+ * stack from being created again while they exist.
+ */
+function logGroupEncryption(scope: Construct, key: kms.IKey, log: string): LogEncryption {
+  const namePrefix = `/api-to-firehose/${Names.uniqueResourceName(scope, { maxLength: 256, separator: '-' })}/`;
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return { key, namePrefix, logGroupName: `${namePrefix}${log}-${Fn.select(0, Fn.split('-', stackUuid))}` };
+}
+
+/** Refuses a duration that is not a whole number of days of at least one (tokens pass). */
+function checkWholeDays(name: string, d?: Duration): void {
+  if (!d || d.isUnresolved()) return;
+  const days = d.toMilliseconds() / 86_400_000;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`${name} must be a whole number of days (at least 1), got ${d.toHumanString()}.`);
 }
 
 /** The batch route's settings, or undefined when batching is off. */

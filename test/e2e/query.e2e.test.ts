@@ -36,8 +36,8 @@ function catalogOf(instance: string) {
   return { queries: c.queries, database: c.database, name: c.table };
 }
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}, key = ex.apiKey): Promise<number> {
-  const res = await fetch(ex.baseUrl + path, {
+async function post(route: string, body: unknown, headers: Record<string, string> = {}, key = ex.apiKey): Promise<number> {
+  const res = await fetch(ex.baseUrl + route, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers },
     body: JSON.stringify(body),

@@ -75,7 +75,10 @@ export const CONFIGURATIONS: Configuration[] = [
       });
     },
   },
-  { name: 'no-batch', build: (s) => { new ApiToFirehose(s, 'Ingest', { batch: { enabled: false } }); } },
+  {
+    name: 'no-batch',
+    build: (s) => { new ApiToFirehose(s, 'Ingest', { batch: { enabled: false }, versioned: false, serverAccessLogs: true }); },
+  },
   {
     name: 'open-api-cors',
     build: (s) => {
@@ -111,6 +114,9 @@ export const CONFIGURATIONS: Configuration[] = [
     build: (s) => {
       new ApiToFirehose(s, 'Ingest', {
         encryptionKey: new kms.Key(s, 'Key'),
+        noncurrentVersionExpiration: Duration.days(90),
+        serverAccessLogsBucket: new s3.Bucket(s, 'LogTarget', { enforceSSL: true }),
+        serverAccessLogsPrefix: 'events-bucket/',
         lifecycleRules: [{
           expiration: Duration.days(365),
           transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
