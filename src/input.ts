@@ -1,4 +1,5 @@
 import { InputSettings } from './private/input-settings';
+import { otlpRoutes } from './private/inputs/otlp';
 import { segmentRoutes } from './private/inputs/segment';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
@@ -7,6 +8,16 @@ import { normalizeResourcePath } from './private/validation';
 export interface SegmentInputOptions {
   /**
    * The path of Segment's routes below the construct's `resourcePath`. Segment SDKs post to `<host>/v1/...`.
+   * @default 'v1'
+   */
+  readonly path?: string;
+}
+
+/** Options of the OpenTelemetry logs input. */
+export interface OtlpLogsInputOptions {
+  /**
+   * The path below the construct's `resourcePath` under which `logs` is served. OTLP exporters post to
+   * `<endpoint>/v1/logs`.
    * @default 'v1'
    */
   readonly path?: string;
@@ -30,6 +41,22 @@ export class Input {
   public static segment(options: SegmentInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('segment path', options.path ?? 'v1');
     return new Input('segment', (s) => segmentRoutes(s, pathParts));
+  }
+
+  /**
+   * OpenTelemetry logs over OTLP/HTTP with JSON encoding (`POST /v1/logs`), as the OTLP exporters send them
+   * (`@opentelemetry/exporter-logs-otlp-http`, Python's `opentelemetry-exporter-otlp-json-http`, the Collector's
+   * `otlphttp` exporter with `encoding: json`). A request is one Firehose record, stored whole or not at all; each
+   * log record becomes one line whose `input` member is "otlp", with its `resource` and `scope` beside it and the
+   * log record, in OTLP's JSON mapping, as the body. Answers 200 `{}`; 503 (with Retry-After) when Firehose
+   * throttles. A request whose resources, scopes and records exceed 1,000 in all, or whose lines exceed one
+   * Firehose record (1,000 KiB), is refused with 413, which the exporters drop: keep the exporter's batch at
+   * most 512 records (its default). Protobuf bodies are refused with 415.
+   * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp
+   */
+  public static otlpLogs(options: OtlpLogsInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('otlp path', options.path ?? 'v1');
+    return new Input('otlp', (s) => otlpRoutes(s, pathParts));
   }
 
   private constructor(
