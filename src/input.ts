@@ -1,6 +1,7 @@
 import { InputSettings } from './private/input-settings';
 import { otlpRoutes } from './private/inputs/otlp';
 import { segmentRoutes } from './private/inputs/segment';
+import { snowplowRoutes } from './private/inputs/snowplow';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
 
@@ -19,6 +20,17 @@ export interface OtlpLogsInputOptions {
    * The path below the construct's `resourcePath` under which `logs` is served. OTLP exporters post to
    * `<endpoint>/v1/logs`.
    * @default 'v1'
+   */
+  readonly path?: string;
+}
+
+/** Options of the Snowplow input. */
+export interface SnowplowInputOptions {
+  /**
+   * The path below the construct's `resourcePath` under which the tracker protocol's
+   * `com.snowplowanalytics.snowplow/tp2` is served. Trackers post to `<endpoint>/com.snowplowanalytics.snowplow/tp2`,
+   * so the default serves a tracker whose endpoint is the stage URL (with the construct's `resourcePath`, if any).
+   * @default '' (directly below the construct's `resourcePath`)
    */
   readonly path?: string;
 }
@@ -59,10 +71,28 @@ export class Input {
     return new Input('otlp', (s) => otlpRoutes(s, pathParts));
   }
 
+  /**
+   * Snowplow's tracker protocol, as its trackers send it (`@snowplow/node-tracker`, `@snowplow/browser-tracker`,
+   * `snowplow-tracker` for Python): `POST <endpoint>/com.snowplowanalytics.snowplow/tp2` with a `payload_data`
+   * body. A request is one Firehose record, stored whole or not at all; each event of `data` becomes one line whose
+   * event id is its `eid` and whose `input` member is "snowplow", the event as sent as the body (`ue_px`/`cx` stay
+   * base64url: decode them when querying). The browser tracker fetches with credentials, so this route's CORS
+   * answers allow credentials, and `cors.allowOrigin` must be one origin, not '*'. A request this input cannot
+   * take (over 1,000 events, or over one Firehose record of 1,000 KiB) is answered 400, which the trackers drop:
+   * they retry a 413 without end.
+   * @see https://docs.snowplow.io/docs/sources/trackers/snowplow-tracker-protocol/
+   */
+  public static snowplow(options: SnowplowInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('snowplow path', options.path ?? '');
+    return new Input('snowplow', (s) => snowplowRoutes(s, pathParts), true);
+  }
+
   private constructor(
     /** The input's name, also written to the `input` member of each record it writes. */
     public readonly name: string,
     private readonly routesOf: (s: InputSettings) => Route[],
+    /** @internal Whether the input's browser senders fetch with credentials (CORS must allow them). */
+    public readonly _corsCredentials: boolean = false,
   ) {}
 
   /** @internal The input's routes, for the methods builder. */

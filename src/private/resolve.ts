@@ -205,6 +205,11 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   const names = inputs.map((i) => i.name);
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) throw new Error(`inputs must not repeat an input, got '${repeated}' twice.`);
+  const credentialed = inputs.filter((i) => i._corsCredentials).map((i) => i.name);
+  if (props.cors?.allowOrigin === '*' && credentialed.length > 0) {
+    throw new Error(`cors.allowOrigin must be one origin, not '*', with inputs whose browsers send credentials (${credentialed.join(', ')}): `
+      + 'browsers refuse a credentialed answer for any origin.');
+  }
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 

@@ -121,6 +121,11 @@ export enum RejectReason {
   MALFORMED = 'malformed',
   /** The request holds nothing to store and the input's senders expect success for it (an empty OTLP export). */
   NOTHING_TO_STORE = 'nothing-to-store',
+  /**
+   * Larger than one Firehose record, for an input whose senders retry a 413 without end (Snowplow's trackers):
+   * answered 400, which they drop.
+   */
+  OVERSIZED = 'oversized',
 }
 
 /**

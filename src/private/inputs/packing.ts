@@ -51,13 +51,13 @@ export function vtlItemFields(envelope: RecordEnvelope, indexRef: string, eventI
 
 /**
  * VTL that renders the one PutRecord of the lines in `$packed`, or refuses with 413 when they are larger than one
- * Firehose record allows. The size is the base64 text's, so it counts UTF-8 bytes exactly.
+ * Firehose record allows (`tooLarge`: the reason rendered). The size is the base64 text's, so it counts UTF-8 bytes exactly.
  */
-export function vtlPackedPutRecord(streamName: string): string {
+export function vtlPackedPutRecord(streamName: string, tooLarge = RejectReason.TOO_LARGE): string {
   return [
     '#set($data = $util.base64Encode($packed))',
     `#if($data.length() > ${MAX_RECORD_BASE64_CHARS})`,
-    vtlReject(RejectReason.TOO_LARGE),
+    vtlReject(tooLarge),
     '#else',
     `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$data"}}`,
     '#end',
