@@ -1,6 +1,7 @@
 import { InputSettings } from './private/input-settings';
 import { otlpRoutes } from './private/inputs/otlp';
 import { segmentRoutes } from './private/inputs/segment';
+import { shipperRoutes } from './private/inputs/shippers';
 import { snowplowRoutes } from './private/inputs/snowplow';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
@@ -31,6 +32,15 @@ export interface SnowplowInputOptions {
    * `com.snowplowanalytics.snowplow/tp2` is served. Trackers post to `<endpoint>/com.snowplowanalytics.snowplow/tp2`,
    * so the default serves a tracker whose endpoint is the stage URL (with the construct's `resourcePath`, if any).
    * @default '' (directly below the construct's `resourcePath`)
+   */
+  readonly path?: string;
+}
+
+/** Options of the log shippers input. */
+export interface LogShippersInputOptions {
+  /**
+   * The path of the route below the construct's `resourcePath`: the URI the shippers' HTTP outputs post to.
+   * @default 'logs'
    */
   readonly path?: string;
 }
@@ -85,6 +95,22 @@ export class Input {
   public static snowplow(options: SnowplowInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('snowplow path', options.path ?? '');
     return new Input('snowplow', (s) => snowplowRoutes(s, pathParts), true);
+  }
+
+  /**
+   * Log shippers' HTTP outputs, on one route (`POST /logs` by default): a top-level JSON array of objects
+   * (`application/json`: Fluent Bit `format json`, Vector's `json` codec, Logstash `format => "json_batch"`), each
+   * object one line with the object as the body; and NDJSON (`application/x-ndjson`: Fluent Bit `json_lines`,
+   * Vector `framing.method = "newline_delimited"`), each non-blank line one line with the line's text as a JSON
+   * string body (a mapping template cannot parse it; query with `json_parse`). Each line's `input` member is
+   * "shipper"; the event id is null. A request is one Firehose record, stored whole or not at all: more than 1,000
+   * objects or lines, or more than 1,000 KiB of lines, is refused with 413, which the shippers drop, so configure
+   * their batches below that (docs/senders/shippers.md). gzip and deflate bodies are decompressed by API Gateway;
+   * zstd and snappy are refused (415).
+   */
+  public static logShippers(options: LogShippersInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('logShippers path', options.path ?? 'logs');
+    return new Input('shipper', (s) => shipperRoutes(s, pathParts));
   }
 
   private constructor(
