@@ -214,6 +214,16 @@ export const CONFIGURATIONS: Configuration[] = [
       new ApiToFirehose(s, 'Ingest', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' }, query: {} });
     },
   },
+  {
+    name: 'otlp-snowplow-shippers-inputs',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', {
+        inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()],
+        cors: { allowOrigin: 'https://shop.example.com' },
+        query: {},
+      });
+    },
+  },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },
 ];
 
