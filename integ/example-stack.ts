@@ -2,7 +2,7 @@ import {
   CfnOutput, Duration, RemovalPolicy, Stack, StackProps, aws_apigateway as apigw, aws_kinesisfirehose as firehose, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ApiToFirehose, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode } from '../src';
+import { ApiToFirehose, BatchMode, EnvelopeField, Input, RecordEnvelope, TextPlainMode } from '../src';
 
 /** Options of the example stack. */
 export interface ExampleStackProps extends StackProps {
@@ -12,6 +12,13 @@ export interface ExampleStackProps extends StackProps {
   readonly autoDeleteObjects?: boolean;
   /** The web origin allowed by CORS (the browser end-to-end test serves its page from a local port). @default 'https://app.example.com' */
   readonly corsOrigin?: string;
+  /**
+   * Serve the senders' inputs on the `/` instance: OpenTelemetry logs (`/v1/logs`), Snowplow
+   * (`/com.snowplowanalytics.snowplow/tp2`) and log shippers (`/logs`). Off by default so the integ snapshot stays
+   * as it is; the inputs end-to-end test turns it on.
+   * @default false
+   */
+  readonly senderInputs?: boolean;
 }
 
 /** The envelope the example (and the end-to-end tests) use: defaults plus caller-controlled fields. */
@@ -85,6 +92,7 @@ export class ExampleStack extends Stack {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       cors,
       query: {},
+      ...(props.senderInputs ? { inputs: [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] } : {}),
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,
