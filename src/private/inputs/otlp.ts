@@ -34,9 +34,10 @@ export function otlpEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 }
 
 /**
- * The request template. Before any loop it counts, by JSONPath wildcards, the resources, scopes and log records,
- * and refuses a request whose loops would need more than 1,000 iterations in total (413), so API Gateway's loop
- * quota can never cut a batch short. After the loops it compares the records written with that count and refuses
+ * The request template. A first pass over resources and scopes (log record lists counted by their size) counts
+ * the iterations both passes need, and a request needing more than 1,000 in total is refused (413), so API
+ * Gateway's loop quota can never cut a batch short. (JSONPath wildcards would count without a loop, but
+ * LocalStack's JSONPath returns a lone match as the value itself, not a list.) After the loops it compares the records written with that count and refuses
  * (413) if they differ, whichever way a loop was cut. A list that is not a list, or an item that is not an object,
  * refuses the request (400): API Gateway's model refuses these first; the template does not rely on it.
  */
@@ -52,9 +53,37 @@ export function otlpLogsTemplate(streamName: string, envelope: RecordEnvelope): 
     `#if(${isArrayAt("'$.resourceLogs'")})#set($resources = $input.path('$.resourceLogs'))` +
       `#elseif(!${isAbsentAt("'$.resourceLogs'")})#set($bad = true)#end`,
     '#end',
-    '#if($resources.size() > 0)',
-    "#set($n_records = $input.path('$.resourceLogs[*].scopeLogs[*].logRecords[*]').size())",
-    "#set($n_items = $resources.size() + $input.path('$.resourceLogs[*].scopeLogs[*]').size() + $n_records)",
+    // Counting pass: resources and scopes only (a log record list is counted by its size), so it needs R + S
+    // iterations. Its visits are compared with the lists' sizes, so a cut in this pass is seen too.
+    '#set($n_res = 0)',
+    '#set($n_scopes = 0)',
+    '#set($n_scopes_listed = 0)',
+    `#if($resources.size() <= ${MAX_TEMPLATE_ITERATIONS})`,
+    '#foreach($res in $resources)',
+    '#set($n_res = $n_res + 1)',
+    '#set($ri = $foreach.index)',
+    `#if(!${isObjectAt(RESOURCE)})#set($bad = true)`,
+    `#elseif(!${isArrayAt('"$.resourceLogs[$ri].scopeLogs"')})` +
+      `#if(!${isAbsentAt('"$.resourceLogs[$ri].scopeLogs"')})#set($bad = true)#end`,
+    '#else',
+    '#set($scopes = $input.path("$.resourceLogs[$ri].scopeLogs"))',
+    '#set($n_scopes_listed = $n_scopes_listed + $scopes.size())',
+    '#foreach($sc in $scopes)',
+    '#set($n_scopes = $n_scopes + 1)',
+    '#set($si = $foreach.index)',
+    `#if(!${isObjectAt(SCOPE)})#set($bad = true)` +
+      `#elseif(${isArrayAt('"$.resourceLogs[$ri].scopeLogs[$si].logRecords"')})` +
+      '#set($n_records = $n_records + $input.path("$.resourceLogs[$ri].scopeLogs[$si].logRecords").size())' +
+      `#elseif(!${isAbsentAt('"$.resourceLogs[$ri].scopeLogs[$si].logRecords"')})#set($bad = true)#end`,
+    '#end',
+    '#end',
+    '#end',
+    '#end',
+    // Both passes together: 2 x (resources + scopes) + records iterations.
+    '#set($n_items = $resources.size() + $n_scopes_listed)',
+    '#set($n_items = $n_items + $n_items + $n_records)',
+    '#if($n_res != $resources.size() || $n_scopes != $n_scopes_listed)',
+    `#set($n_items = ${MAX_TEMPLATE_ITERATIONS + 1})`,
     '#end',
     '#if($bad)',
     vtlReject(RejectReason.MALFORMED),

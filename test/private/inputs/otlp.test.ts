@@ -144,15 +144,17 @@ test('the exporter\'s default batch (512 records, 15 attributes each) is one rec
   expect(decoded.events).toEqual(expected(req));
 });
 
-test('the 1,000-iteration quota: resources + scopes + records up to 1,000 pass, one more is refused (413), never cut', async () => {
+test('the 1,000-iteration quota: 2 x (resources + scopes) + records up to 1,000 pass, one more is refused (413), never cut', async () => {
   expect(MAX_TEMPLATE_ITERATIONS).toBe(1000);
   const small = (n: number) => exportRequest(n, 0);
-  // 1 resource + 1 scope + 998 records = 1,000 iterations.
-  expect(await lines(JSON.stringify(small(998)))).toHaveLength(998);
-  expect(await refusal(JSON.stringify(small(999)))).toBe('too-many-events');
+  // The counting pass visits 1 resource + 1 scope, the writing pass those and 996 records: 1,000 iterations.
+  expect(await lines(JSON.stringify(small(996)))).toHaveLength(996);
+  expect(await refusal(JSON.stringify(small(997)))).toBe('too-many-events');
+  // More resources than the quota: refused without a loop.
+  expect(await refusal(JSON.stringify({ resourceLogs: Array.from({ length: 1001 }, () => ({ scopeLogs: [] })) }))).toBe('too-many-events');
   // Many scopes with few records: the scopes count too.
   expect(await refusal(JSON.stringify(exportRequest(600, 0, 1, 600)))).toBe('too-many-events');
-  expect(await lines(JSON.stringify(exportRequest(400, 0, 2, 200)))).toHaveLength(400);
+  expect(await lines(JSON.stringify(exportRequest(300, 0, 2, 50)))).toHaveLength(300);
 });
 
 test('a loop cut short by the engine (Velocity directive.foreach.maxloops) is detected and refused, never stored', async () => {
@@ -195,13 +197,12 @@ test('empty exports are a success with nothing stored; malformed ones are refuse
     [{ resourceLogs: null }, 'nothing-to-store'],
     [{ resourceLogs: 'x' }, 'malformed'],
     [{ resourceLogs: { a: { scopeLogs: [{ logRecords: [{}] }] } } }, 'malformed'],
-    // No log record anywhere: nothing to store, whatever else it holds (API Gateway's model refuses it first).
-    [{ resourceLogs: [1, 'x', null] }, 'nothing-to-store'],
+    [{ resourceLogs: [1, 'x', null] }, 'malformed'],
     [{ resourceLogs: [1, { scopeLogs: [{ logRecords: [{}] }] }] }, 'malformed'],
     [{ resourceLogs: [{ scopeLogs: { a: { logRecords: [{}] } } }] }, 'malformed'],
-    [{ resourceLogs: [{ scopeLogs: [[{ logRecords: [{}] }]] }] }, 'nothing-to-store'],
+    [{ resourceLogs: [{ scopeLogs: [[{ logRecords: [{}] }]] }] }, 'malformed'],
     [{ resourceLogs: [{ scopeLogs: [[{ logRecords: [{}] }], { logRecords: [{}] }] }] }, 'malformed'],
-    [{ resourceLogs: [{ scopeLogs: [{ logRecords: 'x' }] }] }, 'nothing-to-store'],
+    [{ resourceLogs: [{ scopeLogs: [{ logRecords: 'x' }] }] }, 'malformed'],
     [{ resourceLogs: [{ scopeLogs: [{ logRecords: 'x' }, { logRecords: [{}] }] }] }, 'malformed'],
     [{ resourceLogs: [{ scopeLogs: [{ logRecords: { a: {} } }] }] }, 'malformed'],
     [{ resourceLogs: [{ scopeLogs: [{ logRecords: [1, 'x', null, []] }] }] }, 'malformed'],
