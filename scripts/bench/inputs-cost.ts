@@ -85,8 +85,12 @@ async function main(): Promise<void> {
       const apiUsd = requests * apiPerRequest;
       const firehoseUsd = requests * billed / prices.units.bytesPerGB * prices.firehoseDirectPut.perGBIngested;
       rows.push({
-        sender: c.sender, eventsPerRequest: c.events, requestBytes: Buffer.byteLength(c.body), recordBytes,
-        apiGatewayUsdPerMillionEvents: +apiUsd.toFixed(4), firehoseUsdPerMillionEvents: +firehoseUsd.toFixed(4),
+        sender: c.sender,
+        eventsPerRequest: c.events,
+        requestBytes: Buffer.byteLength(c.body),
+        recordBytes,
+        apiGatewayUsdPerMillionEvents: +apiUsd.toFixed(4),
+        firehoseUsdPerMillionEvents: +firehoseUsd.toFixed(4),
         totalUsdPerMillionEvents: +(apiUsd + firehoseUsd).toFixed(4),
       });
     }
