@@ -71,7 +71,8 @@ export class Input {
    * `otlphttp` exporter with `encoding: json`). A request is one Firehose record, stored whole or not at all; each
    * log record becomes one line whose `input` member is "otlp", with its `resource` and `scope` beside it and the
    * log record, in OTLP's JSON mapping, as the body. Answers 200 `{}`; 503 (with Retry-After) when Firehose
-   * throttles. A request whose resources, scopes and records exceed 1,000 in all, or whose lines exceed one
+   * throttles. A request whose template loops would exceed 1,000 iterations, 2 x (resources + scopes) + records
+   * (996 records under one resource and scope), or whose lines exceed one
    * Firehose record (1,000 KiB), is refused with 413, which the exporters drop: keep the exporter's batch at
    * most 512 records (its default). Protobuf bodies are refused with 415.
    * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp

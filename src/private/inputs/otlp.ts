@@ -160,7 +160,7 @@ function otlpRefusals(): string[] {
     '#set($context.responseOverride.status = 200)',
     '{}',
     ...refusalBranch(RejectReason.TOO_MANY_EVENTS, 413, 'TooManyLogRecords',
-      `The request holds more resources, scopes and log records than one request may (${MAX_TEMPLATE_ITERATIONS} in all); ` +
+      `The request needs more than ${MAX_TEMPLATE_ITERATIONS} template loop iterations (2 x (resources + scopes) + log records); ` +
       'nothing was stored. Set the exporter\'s batch smaller (maxExportBatchSize).'),
     ...refusalBranch(RejectReason.MALFORMED, 400, 'InvalidOtlpRequest',
       'The body is not an OTLP/JSON ExportLogsServiceRequest; nothing was stored.'),
