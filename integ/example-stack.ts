@@ -13,6 +13,13 @@ export interface ExampleStackProps extends StackProps {
   readonly autoDeleteObjects?: boolean;
   /** The web origin allowed by CORS (the browser end-to-end test serves its page from a local port). @default 'https://app.example.com' */
   readonly corsOrigin?: string;
+  /**
+   * Serve the senders' inputs on the `/` instance: OpenTelemetry logs (`/v1/logs`), Snowplow
+   * (`/com.snowplowanalytics.snowplow/tp2`) and log shippers (`/logs`). Off by default so the integ snapshot stays
+   * as it is; the inputs end-to-end test turns it on.
+   * @default false
+   */
+  readonly senderInputs?: boolean;
 }
 
 /** The envelope the example (and the end-to-end tests) use: defaults plus caller-controlled fields. */
@@ -89,8 +96,9 @@ export class ExampleStack extends Stack {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       cors,
       query: {},
-      // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...
-      inputs: [Input.segment()],
+      // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...; the OTLP, Snowplow and
+      // shipper inputs only where a test asks for them (senderInputs).
+      inputs: [Input.segment(), ...(props.senderInputs ? [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] : [])],
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,

@@ -1,5 +1,8 @@
-import { InputSettings, InputTable } from './private/input-settings';
+import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
+import { otlpRoutes } from './private/inputs/otlp';
 import { SEGMENT_MEMBERS, segmentRoutes, segmentTable } from './private/inputs/segment';
+import { shipperRoutes } from './private/inputs/shippers';
+import { snowplowRoutes } from './private/inputs/snowplow';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
 
@@ -8,6 +11,36 @@ export interface SegmentInputOptions {
   /**
    * The path of Segment's routes below the construct's `resourcePath`. Segment SDKs post to `<host>/v1/...`.
    * @default 'v1'
+   */
+  readonly path?: string;
+}
+
+/** Options of the OpenTelemetry logs input. */
+export interface OtlpLogsInputOptions {
+  /**
+   * The path below the construct's `resourcePath` under which `logs` is served. OTLP exporters post to
+   * `<endpoint>/v1/logs`.
+   * @default 'v1'
+   */
+  readonly path?: string;
+}
+
+/** Options of the Snowplow input. */
+export interface SnowplowInputOptions {
+  /**
+   * The path below the construct's `resourcePath` under which the tracker protocol's
+   * `com.snowplowanalytics.snowplow/tp2` is served. Trackers post to `<endpoint>/com.snowplowanalytics.snowplow/tp2`,
+   * so the default serves a tracker whose endpoint is the stage URL (with the construct's `resourcePath`, if any).
+   * @default '' (directly below the construct's `resourcePath`)
+   */
+  readonly path?: string;
+}
+
+/** Options of the log shippers input. */
+export interface LogShippersInputOptions {
+  /**
+   * The path of the route below the construct's `resourcePath`: the URI the shippers' HTTP outputs post to.
+   * @default 'logs'
    */
   readonly path?: string;
 }
@@ -32,12 +65,66 @@ export class Input {
     return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable);
   }
 
+  /**
+   * OpenTelemetry logs over OTLP/HTTP with JSON encoding (`POST /v1/logs`), as the OTLP exporters send them
+   * (`@opentelemetry/exporter-logs-otlp-http`, Python's `opentelemetry-exporter-otlp-json-http`, the Collector's
+   * `otlphttp` exporter with `encoding: json`). A request is one Firehose record, stored whole or not at all; each
+   * log record becomes one line whose `input` member is "otlp", with its `resource` and `scope` beside it and the
+   * log record, in OTLP's JSON mapping, as the body. Answers 200 `{}`; 503 (with Retry-After) when Firehose
+   * throttles. A request whose template loops would exceed 1,000 iterations, 2 x (resources + scopes) + records
+   * (996 records under one resource and scope), or whose lines exceed one
+   * Firehose record (1,000 KiB), is refused with 413, which the exporters drop: keep the exporter's batch at
+   * most 512 records (its default). Protobuf bodies are refused with 415.
+   * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp
+   */
+  public static otlpLogs(options: OtlpLogsInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('otlp path', options.path ?? 'v1');
+    return new Input('otlp', (s) => otlpRoutes(s, pathParts), ['input', 'resource', 'scope'],
+      inputColumnTable([['resource', 'OTLP: the log record\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)']]));
+  }
+
+  /**
+   * Snowplow's tracker protocol, as its trackers send it (`@snowplow/node-tracker`, `@snowplow/browser-tracker`,
+   * `snowplow-tracker` for Python): `POST <endpoint>/com.snowplowanalytics.snowplow/tp2` with a `payload_data`
+   * body. A request is one Firehose record, stored whole or not at all; each event of `data` becomes one line whose
+   * event id is its `eid` and whose `input` member is "snowplow", the event as sent as the body (`ue_px`/`cx` stay
+   * base64url: decode them when querying). The browser tracker fetches with credentials, so this route's CORS
+   * answers allow credentials, and `cors.allowOrigin` must be one origin, not '*'. A request this input cannot
+   * take (over 1,000 events, or over one Firehose record of 1,000 KiB) is answered 400, which the trackers drop:
+   * they retry a 413 without end.
+   * @see https://docs.snowplow.io/docs/sources/trackers/snowplow-tracker-protocol/
+   */
+  public static snowplow(options: SnowplowInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('snowplow path', options.path ?? '');
+    return new Input('snowplow', (s) => snowplowRoutes(s, pathParts), ['input'], inputColumnTable([]), true);
+  }
+
+  /**
+   * Log shippers' HTTP outputs, on one route (`POST /logs` by default): a top-level JSON array of objects
+   * (`application/json`: Fluent Bit `format json`, Vector's `json` codec, Logstash `format => "json_batch"`), each
+   * object one line with the object as the body; and NDJSON (`application/x-ndjson`: Fluent Bit `json_lines`,
+   * Vector `framing.method = "newline_delimited"`), each non-blank line one line with the line's text as a JSON
+   * string body (a mapping template cannot parse it; query with `json_parse`). Each line's `input` member is
+   * "shipper"; the event id is null. A request is one Firehose record, stored whole or not at all: more than 1,000
+   * objects or lines, or more than 1,000 KiB of lines, is refused with 413, which the shippers drop, so configure
+   * their batches below that (docs/senders/shippers.md). gzip and deflate bodies are decompressed by API Gateway;
+   * zstd and snappy are refused (415).
+   */
+  public static logShippers(options: LogShippersInputOptions = {}): Input {
+    const pathParts = normalizeResourcePath('logShippers path', options.path ?? 'logs');
+    return new Input('shipper', (s) => shipperRoutes(s, pathParts), ['input'], inputColumnTable([]));
+  }
+
   private constructor(
     /** The input's name, also written to the `input` member of each record it writes. */
     public readonly name: string,
     private readonly routesOf: (s: InputSettings) => Route[],
+    /** The members its lines have besides the envelope's fields and the body. */
     private readonly members: string[],
+    /** What it adds to the events table. */
     private readonly table: InputTable,
+    /** @internal Whether the input's browser senders fetch with credentials (CORS must allow them). */
+    public readonly _corsCredentials: boolean = false,
   ) {}
 
   /** @internal The input's routes, for the methods builder. */

@@ -28,6 +28,8 @@ export interface DeployedExample {
 export interface DeployExampleOptions {
   /** The web origin the stack's CORS allows (e.g. a local test page's `http://127.0.0.1:PORT`). */
   readonly corsOrigin?: string;
+  /** Serve the OTLP, Snowplow and log shipper inputs on the `/` instance (see ExampleStackProps). */
+  readonly senderInputs?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     synthesizer: new BootstraplessSynthesizer(),
     namePrefix: `${stackName}-${suffix}`,
     corsOrigin: options.corsOrigin,
+    senderInputs: options.senderInputs,
   });
   const template = synthStack(stack);
   const outputs = await deployToLocalStack({ stackName, template, endpoint, quiet });

@@ -17,3 +17,16 @@ export interface InputTable {
   readonly columns: TableColumn[];
   readonly queries: (t: QueryTableSpec) => NamedQuerySpec[];
 }
+
+/** The `input` column every input's lines fill (null on the construct's own routes). */
+export const INPUT_COLUMN: TableColumn = {
+  name: 'input', type: 'string', comment: 'The input that wrote the line (e.g. segment); null for the construct\'s own routes',
+};
+
+/** A table contribution of the `input` column and the input's own members as JSON-text columns, with no named queries. */
+export function inputColumnTable(members: [string, string][]): InputTable {
+  return {
+    columns: [INPUT_COLUMN, ...members.map(([name, comment]) => ({ name, type: 'string', comment }))],
+    queries: () => [],
+  };
+}

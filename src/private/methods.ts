@@ -78,18 +78,19 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
     authorizationType: s.authorizer ? undefined : s.authorizationType,
     authorizer: s.authorizer,
     requestValidator,
-    methodResponses: methodResponses(errorModel, s.cors),
   };
 
   const resources: apigw.IResource[] = [];
   const methods: apigw.Method[] = [];
   for (const route of s.routes) {
     const resource = route.pathParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), s.restApi.root);
+    const credentials = route.corsCredentials ?? false;
     const integrated = integration(role, target, target.action(route.firehoseAction as RecordCall), route.requestTemplates,
-      route.responses, s.cors);
+      route.responses, s.cors, credentials);
     const requestModels = Object.fromEntries(route.models.map((m) => [m.contentType, model(m.id, m.contentType, m.schema)]));
-    methods.push(resource.addMethod('POST', integrated, { ...methodOptions, requestModels }));
-    if (s.cors) addPreflight(resource, s.cors, route.corsHeaders);
+    const methodResponsesOfRoute = methodResponses(errorModel, s.cors, credentials);
+    methods.push(resource.addMethod('POST', integrated, { ...methodOptions, methodResponses: methodResponsesOfRoute, requestModels }));
+    if (s.cors) addPreflight(resource, s.cors, route.corsHeaders, credentials);
     resources.push(resource);
   }
   return { role, requestValidator, resources, methods };
@@ -120,7 +121,7 @@ export function acknowledgeMethodFindings(methods: apigw.Method[], apiKeyRequire
 }
 
 function integration(role: iam.IRole, target: WriteTarget, action: string, requestTemplates: Record<string, string>,
-  responses: IntegrationResponseSpec[], cors?: CorsSettings): apigw.AwsIntegration {
+  responses: IntegrationResponseSpec[], cors?: CorsSettings, credentials = false): apigw.AwsIntegration {
   return new apigw.AwsIntegration({
     service: target.service,
     action,
@@ -134,7 +135,7 @@ function integration(role: iam.IRole, target: WriteTarget, action: string, reque
       },
       requestTemplates,
       integrationResponses: responses.map((r) => {
-        const headers = { ...r.headers, ...(cors ? corsResponseHeaders(cors) : {}) };
+        const headers = { ...r.headers, ...(cors ? corsResponseHeaders(cors, credentials) : {}) };
         return {
           selectionPattern: r.selectionPattern,
           statusCode: r.statusCode,
@@ -148,11 +149,11 @@ function integration(role: iam.IRole, target: WriteTarget, action: string, reque
   });
 }
 
-function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings): apigw.MethodResponse[] {
+function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings, credentials = false): apigw.MethodResponse[] {
   return METHOD_STATUS_CODES.map((statusCode) => {
     const params: Record<string, boolean> = {};
     if (statusCode === '503') params['method.response.header.Retry-After'] = true;
-    if (cors) Object.keys(corsResponseHeaders(cors)).forEach((h) => params[`method.response.header.${h}`] = true);
+    if (cors) Object.keys(corsResponseHeaders(cors, credentials)).forEach((h) => params[`method.response.header.${h}`] = true);
     return {
       statusCode,
       responseModels: { 'application/json': statusCode === '200' ? apigw.Model.EMPTY_MODEL : errorModel },
@@ -163,18 +164,24 @@ function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings): apigw.M
 
 /**
  * CORS headers of every method response. A cross-origin script can read only CORS-safelisted response headers,
- * so Retry-After (on 5xx) is exposed for clients that honour it (cdk-api-to-firehose-client does).
+ * so Retry-After (on 5xx) is exposed for clients that honour it (cdk-api-to-firehose-client does). A route whose
+ * senders fetch with credentials also allows them (its origin is never '*': resolve.ts refuses that).
  */
-function corsResponseHeaders(cors: CorsSettings): Record<string, string> {
-  return { 'Access-Control-Allow-Origin': `'${cors.allowOrigin}'`, 'Access-Control-Expose-Headers': "'Retry-After'" };
+function corsResponseHeaders(cors: CorsSettings, credentials = false): Record<string, string> {
+  return {
+    'Access-Control-Allow-Origin': `'${cors.allowOrigin}'`,
+    'Access-Control-Expose-Headers': "'Retry-After'",
+    ...(credentials ? { 'Access-Control-Allow-Credentials': "'true'" } : {}),
+  };
 }
 
-function addPreflight(resource: apigw.IResource, cors: CorsSettings, routeHeaders: string[] = []): void {
+function addPreflight(resource: apigw.IResource, cors: CorsSettings, routeHeaders: string[] = [], credentials = false): void {
   const headers = cors.allowHeaders ?? ['Content-Type', 'X-Api-Key', 'X-Amzn-Trace-Id'];
   resource.addCorsPreflight({
     allowOrigins: [cors.allowOrigin],
     allowMethods: ['POST', 'OPTIONS'],
     allowHeaders: [...headers, ...routeHeaders.filter((h) => !headers.some((x) => x.toLowerCase() === h.toLowerCase()))],
     maxAge: cors.maxAge ?? Duration.hours(1),
+    ...(credentials ? { allowCredentials: true } : {}),
   });
 }

@@ -27,6 +27,11 @@ export interface Route {
   readonly responses: IntegrationResponseSpec[];
   /** Request headers the route's senders send besides the CORS settings' (e.g. Segment's `Authorization`). */
   readonly corsHeaders?: string[];
+  /**
+   * The route's browser senders fetch with credentials (Snowplow's browser tracker: `credentials: 'include'`), so
+   * its answers and preflight carry `Access-Control-Allow-Credentials: true` (with the one configured origin).
+   */
+  readonly corsCredentials?: boolean;
 }
 
 /** What the request shapes need to know: resolved settings only. */

@@ -273,6 +273,11 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
     throw new Error(`query with inputs (${names.join(', ')}) needs the body column as JSON text: an eventSchema with properties `
       + 'makes it a struct of those properties, which drops the fields of the inputs\' events. Leave eventSchema without properties.');
   }
+  const credentialed = inputs.filter((i) => i._corsCredentials).map((i) => i.name);
+  if (props.cors?.allowOrigin === '*' && credentialed.length > 0) {
+    throw new Error(`cors.allowOrigin must be one origin, not '*', with inputs whose browsers send credentials (${credentialed.join(', ')}): `
+      + 'browsers refuse a credentialed answer for any origin.');
+  }
   checkRate('monitoring.serverErrorRate', props.monitoring?.serverErrorRate);
   checkRate('monitoring.clientErrorRate', props.monitoring?.clientErrorRate);
 

@@ -115,6 +115,17 @@ export enum RejectReason {
   NO_EVENTS = 'no-events',
   TOO_LARGE = 'too-large',
   EVENT_TOO_LARGE = 'event-too-large',
+  /** More items than one mapping template may iterate (API Gateway ends a #foreach after 1,000 iterations). */
+  TOO_MANY_EVENTS = 'too-many-events',
+  /** The body is JSON but not the input's format (a list that is not a list, an item that is not an object). */
+  MALFORMED = 'malformed',
+  /** The request holds nothing to store and the input's senders expect success for it (an empty OTLP export). */
+  NOTHING_TO_STORE = 'nothing-to-store',
+  /**
+   * Larger than one Firehose record, for an input whose senders retry a 413 without end (Snowplow's trackers):
+   * answered 400, which they drop.
+   */
+  OVERSIZED = 'oversized',
 }
 
 /**

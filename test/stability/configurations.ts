@@ -244,6 +244,16 @@ export const CONFIGURATIONS: Configuration[] = [
       new ApiToFirehose(s, 'Ingest', { endpoint: ApiEndpoint.privateVia([vpcEndpoint]) });
     },
   },
+  {
+    name: 'otlp-snowplow-shippers-inputs',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', {
+        inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()],
+        cors: { allowOrigin: 'https://shop.example.com' },
+        query: {},
+      });
+    },
+  },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },
   {
     // Kinesis data streams in front of Firehose: a new provisioned stream keyed by API key (record per event, a

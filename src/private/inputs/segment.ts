@@ -3,7 +3,7 @@ import { EnvelopeField, EnvelopeFieldSource } from '../../envelope-field';
 import { MAX_RECORD_BODY_CHARS } from '../../limits';
 import { RecordEnvelope } from '../../record-envelope';
 import { ColumnRole } from '../field-kinds';
-import { InputSettings, InputTable } from '../input-settings';
+import { INPUT_COLUMN, InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
 import { putRecordResponses, refusalBranch } from '../responses';
 import { ident, lines, literal } from '../sql';
@@ -181,7 +181,7 @@ const VIEW_FIELDS: [string, string, boolean][] = [
  */
 export const segmentTable: InputTable = {
   columns: [
-    { name: 'input', type: 'string', comment: 'The input that wrote the line (e.g. segment); null for the construct\'s own routes' },
+    INPUT_COLUMN,
     { name: 'sentat', type: 'string', comment: 'Segment: the batch\'s sentAt' },
     { name: 'context', type: 'string', comment: 'Segment: the batch\'s context (JSON text)' },
   ],

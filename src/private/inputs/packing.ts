@@ -1,0 +1,65 @@
+import { EnvelopeFieldSource } from '../../envelope-field';
+import { RECORD_MAX_BYTES } from '../../limits';
+import { RecordEnvelope } from '../../record-envelope';
+import { vtlFields } from '../templates';
+import { RejectReason, vtlReject } from '../vtl';
+
+/**
+ * What the inputs that pack a request's items into one Firehose record share (OTLP logs, Snowplow, log shippers):
+ * the structure tests, the per-item envelope fields, and the one PutRecord with its size check.
+ */
+
+/**
+ * The most `#foreach` iterations one request may need. API Gateway ends a `#foreach` after 1,000 iterations
+ * ("Iterations in a #foreach ... #end loop in mapping templates: 1,000", REST API quotas). Whether the quota counts
+ * each loop or all loops of a template is not documented, so nested loops are held to 1,000 in total, which is
+ * safe under both readings.
+ */
+export const MAX_TEMPLATE_ITERATIONS = 1000;
+
+/** The largest base64 text of one record: Firehose takes at most 1,000 KiB of data per record, before base64. */
+export const MAX_RECORD_BASE64_CHARS = Math.ceil(RECORD_MAX_BYTES / 3) * 4;
+
+/** VTL condition: the JSON text of the value at `jsonPath` (a VTL string expression) is an object. */
+export function isObjectAt(jsonPath: string): string {
+  return `$input.json(${jsonPath}).matches("(?s)\\s*\\{.*")`;
+}
+
+/** VTL condition: the JSON text of the value at `jsonPath` (a VTL string expression) is an array. */
+export function isArrayAt(jsonPath: string): string {
+  return `$input.json(${jsonPath}).matches("(?s)\\s*\\[.*")`;
+}
+
+/** VTL condition: the value at `jsonPath` is missing (`$input.json` gives `""` or nothing) or null. */
+export function isAbsentAt(jsonPath: string): string {
+  return `$input.json(${jsonPath}).matches("\\s*(null|\\x22\\x22)?\\s*")`;
+}
+
+/**
+ * VTL that sets the per-item envelope fields `$f<i>` inside an input's own loops: as a batch's, except that the
+ * batch index is `indexRef` (the item's position in the request, across nested loops; `$foreach.index` is only
+ * the innermost loop's) and, when `eventIdRef` is undefined, the event id is null (the format has no event id).
+ */
+export function vtlItemFields(envelope: RecordEnvelope, indexRef: string, eventIdRef?: string): string {
+  const lines = [vtlFields(envelope, 'batch', true)];
+  envelope.fields.forEach((f, i) => {
+    if (f.source === EnvelopeFieldSource.BATCH_INDEX) lines.push(`#set($f${i} = ${indexRef})`);
+    if (f.source === EnvelopeFieldSource.EVENT_ID && eventIdRef === undefined) lines.push(`#set($f${i} = 'null')`);
+  });
+  return lines.filter((l) => l !== '').join('\n');
+}
+
+/**
+ * VTL that renders the one PutRecord of the lines in `$packed`, or refuses with 413 when they are larger than one
+ * Firehose record allows (`tooLarge`: the reason rendered). The size is the base64 text's, so it counts UTF-8 bytes exactly.
+ */
+export function vtlPackedPutRecord(streamName: string, tooLarge = RejectReason.TOO_LARGE): string {
+  return [
+    '#set($data = $util.base64Encode($packed))',
+    `#if($data.length() > ${MAX_RECORD_BASE64_CHARS})`,
+    vtlReject(tooLarge),
+    '#else',
+    `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$data"}}`,
+    '#end',
+  ].join('\n');
+}

@@ -1,0 +1,210 @@
+/**
+ * End-to-end: the OTLP logs, Snowplow and log shipper inputs on LocalStack, driven by the published senders
+ * (@opentelemetry/exporter-logs-otlp-http 0.223.1 in a child process, @snowplow/node-tracker 4.8.0) and, for the
+ * shippers (whose binaries are not in the registries), by their recorded request shapes.
+ * Run inside `scripts/local/localstack.sh run -- ...`; loopback only.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import * as zlib from 'node:zlib';
+import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
+import { deleteStack, listObjects } from '../../scripts/local/deploy';
+import { DeployedExample, deployExample } from '../../scripts/local/example';
+
+jest.setTimeout(600_000);
+
+let ex: DeployedExample;
+
+beforeAll(async () => {
+  ex = await deployExample(`Inputs${Date.now().toString(36)}`, undefined, true, { senderInputs: true });
+});
+
+afterAll(async () => {
+  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+});
+
+/** Every stored line of the events bucket, parsed; a line that is not valid JSON fails the test. */
+async function storedLines(): Promise<any[]> {
+  const lines: any[] = [];
+  for (const o of await listObjects(ex.eventsBucket, 'events/')) {
+    expect(o.body.endsWith('\n')).toBe(true);
+    for (const line of o.body.slice(0, -1).split('\n')) lines.push(JSON.parse(line));
+  }
+  return lines;
+}
+
+async function waitFor(pick: (l: any) => boolean, count: number): Promise<any[]> {
+  let found: any[] = [];
+  for (let i = 0; i < 60 && found.length < count; i++) {
+    found = (await storedLines()).filter(pick);
+    if (found.length < count) await new Promise((r) => setTimeout(r, 500));
+  }
+  return found;
+}
+
+/** The published OTel SDK in a child process (the exporter's dynamic import('http') fails inside Jest's VM). */
+class OtelDriver {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending = new Map<number, (v: any) => void>();
+  private id = 0;
+  constructor() {
+    this.child = spawn(process.execPath, [path.join(__dirname, '..', 'senders', 'otel-driver.js')], { stdio: 'pipe' });
+    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const msg = JSON.parse(line);
+      this.pending.get(msg.id)?.(msg);
+      this.pending.delete(msg.id);
+    });
+    this.child.stderr.on('data', (d) => process.stderr.write(d));
+  }
+  async call(op: string, args: Record<string, unknown> = {}): Promise<any> {
+    const id = ++this.id;
+    const answer = await new Promise<any>((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.stdin.write(JSON.stringify({ id, op, ...args }) + '\n');
+    });
+    if (!answer.ok) throw new Error(answer.error);
+    return answer;
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.stdin.end();
+    });
+  }
+}
+
+test('OTel JS exporter: 1,000 log records with attributes, each stored once with its resource; the exporter reports success', async () => {
+  const driver = new OtelDriver();
+  try {
+    const run = `run-${Date.now().toString(36)}`;
+    // LocalStack renders templates in Python and re-parses the whole body on every $input.json/path call, so a
+    // 512-record request (the default batch, proven in the Velocity harness) takes longer there than the exporter's
+    // timeouts. Here: batches of 100 and longer timeouts (LocalStack only).
+    const config = { url: `${ex.baseUrl}v1/logs`, headers: { 'x-api-key': ex.apiKey }, timeoutMillis: 120_000 };
+    const batch = { maxExportBatchSize: 100, exportTimeoutMillis: 120_000 };
+    const exporter = (await driver.call('exporter', { config })).exporter;
+    const provider = (await driver.call('provider', { exporter, resource: { 'service.name': 'checkout', 'run.id': run }, batch })).provider;
+    const records = Array.from({ length: 1000 }, (_x, i) => ({
+      severityNumber: 9,
+      severityText: 'INFO',
+      body: `line ${i}`,
+      attributes: { 'seq': i, run, 'http.method': 'GET', 'ok': i % 2 === 0, 'ratio': i / 7, 'tags': ['a', 'b'] },
+    }));
+    // One flush per 100 records: LoggerProvider.forceFlush gives up after 30 s, and LocalStack takes about 7 s a request.
+    for (let i = 0; i < records.length; i += 100) {
+      await driver.call('emit', { provider, scope: 'e2e', version: '1.0.0', records: records.slice(i, i + 100) });
+      await driver.call('flush', { provider });
+    }
+    const { warnings } = await driver.call('warnings');
+    expect(warnings.filter((w: string) => /error|fail/i.test(w))).toEqual([]);
+    const probe = await driver.call('export', { exporter: (await driver.call('exporter', { config })).exporter, n: 3 });
+    expect(probe.code).toBe(0);
+    await driver.call('shutdown', { provider });
+
+    const attr = (l: any, key: string) => l.body.attributes?.find((a: any) => a.key === key)?.value;
+    const mine = await waitFor((l) => l.input === 'otlp' && l.resource?.attributes?.some((a: any) => a.value?.stringValue === run), 1000);
+    expect(mine).toHaveLength(1000);
+    const seqs = mine.map((l) => Number(attr(l, 'seq').intValue)).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_x, i) => i));
+    for (const l of mine) {
+      expect(l.resource.attributes.find((a: any) => a.key === 'service.name').value.stringValue).toBe('checkout');
+      expect(l.scope).toEqual(expect.objectContaining({ name: 'e2e', version: '1.0.0' }));
+      expect(l.apiKeyId).toBe(ex.apiKeyId);
+    }
+    // Ten requests of 100 records: the batch index counts within a request.
+    expect(new Set(mine.map((l) => l.requestId)).size).toBe(10);
+    expect(Math.max(...mine.map((l) => l.index))).toBe(99);
+  } finally {
+    await driver.close();
+  }
+});
+
+test('Snowplow node tracker: page views, structured and self-describing events, each stored once by eid', async () => {
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const appId = `shop-${Date.now().toString(36)}`;
+  // LocalStack picks a request template by the exact Content-Type header, so the tracker's
+  // `application/json; charset=UTF-8` gets 415 there; AWS selects by the media type. This fetch drops the charset
+  // (LocalStack only); everything else is the tracker's own request.
+  const customFetch = async (req: Request) => {
+    const headers = new Headers(req.headers);
+    headers.set('content-type', 'application/json');
+    return fetch(req.url, { method: req.method, headers, body: await req.text() });
+  };
+  const outcomes: string[] = [];
+  const t = newTracker({ namespace: 'e2e', appId }, {
+    endpoint: ex.baseUrl.replace(/\/$/, ''),
+    customHeaders: { 'x-api-key': ex.apiKey },
+    customFetch,
+    onRequestSuccess: () => outcomes.push('success'),
+    onRequestFailure: (f: any) => outcomes.push(`failure ${f?.status}`),
+  } as any);
+  for (let i = 0; i < 10; i++) t.track(buildPageView({ pageUrl: `https://shop.example/p/${i}`, pageTitle: `P${i}` }));
+  for (let i = 0; i < 10; i++) t.track(buildStructEvent({ category: 'cart', action: 'add', label: `sku-${i}`, value: i }));
+  for (let i = 0; i < 5; i++) {
+    t.track(buildSelfDescribingEvent({ event: { schema: 'iglu:com.acme/checkout/jsonschema/1-0-0', data: { orderId: `o-${i}` } } }),
+      [{ schema: 'iglu:com.acme/user/jsonschema/1-0-0', data: { id: 'u-1' } }]);
+  }
+  await t.flush();
+  const mine = await waitFor((l) => l.input === 'snowplow' && l.body?.aid === appId, 25);
+  expect(outcomes.length).toBeGreaterThan(0);
+  expect(outcomes.filter((o) => o !== 'success')).toEqual([]);
+  expect(mine).toHaveLength(25);
+  expect(new Set(mine.map((l) => l.eventId)).size).toBe(25);
+  for (const l of mine) expect(l.eventId).toBe(l.body.eid);
+  expect(mine.filter((l) => l.body.e === 'pv')).toHaveLength(10);
+  expect(mine.filter((l) => l.body.e === 'se')).toHaveLength(10);
+  const ue = mine.filter((l) => l.body.e === 'ue');
+  expect(ue).toHaveLength(5);
+  for (const l of ue) {
+    expect(JSON.parse(Buffer.from(l.body.ue_px, 'base64url').toString('utf8')).data.schema).toBe('iglu:com.acme/checkout/jsonschema/1-0-0');
+  }
+});
+
+test('log shippers: the recorded request shapes (JSON array and NDJSON, gzip bodies too) are each stored once', async () => {
+  const dir = path.join(__dirname, '..', 'senders', 'fixtures', 'shippers');
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const f = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const marker = `${file}-${Date.now().toString(36)}`;
+    const raw: string = f.request.decodedBody ?? f.request.body;
+    // The shape as recorded, with a marker in each record so this run's lines can be found.
+    const body = raw.startsWith('[')
+      ? JSON.stringify(JSON.parse(raw).map((r: any) => ({ ...r, marker })))
+      : raw.split('\n').map((l) => (l.trim() ? JSON.stringify({ ...JSON.parse(l), marker }) : l)).join('\n');
+    const contentType = f.request.headers.find(([k]: [string]) => k.toLowerCase() === 'content-type')[1];
+    const gzip = f.request.contentEncoding === 'gzip';
+    const res = await fetch(`${ex.baseUrl}logs`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-api-key': ex.apiKey, ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+      body: gzip ? zlib.gzipSync(body) : body,
+    });
+    const ndjson = contentType === 'application/x-ndjson';
+    if (ndjson && res.status === 400) {
+      // LocalStack validates every body against the method's application/json model (json.loads first), whatever
+      // its Content-Type, so NDJSON is refused there; AWS validates against the model of the request's content
+      // type, and the NDJSON template has none. The NDJSON template is proven in the Velocity harness only.
+      continue;
+    }
+    expect([file, res.status]).toEqual([file, 200]);
+    const count = raw.startsWith('[') ? JSON.parse(raw).length : raw.split('\n').filter((l) => l.trim()).length;
+    const mine = await waitFor((l) => l.input === 'shipper' && (typeof l.body === 'string' ? JSON.parse(l.body).marker : l.body?.marker) === marker, count);
+    expect([file, mine.length]).toEqual([file, count]);
+  }
+});
+
+test('refusals reach the caller: 413 for an OTLP request over 1,000 iterations, 415 for protobuf', async () => {
+  const logRecords = Array.from({ length: 999 }, (_x, i) => ({ body: { stringValue: `x${i}` } }));
+  const big = await fetch(`${ex.baseUrl}v1/logs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': ex.apiKey },
+    body: JSON.stringify({ resourceLogs: [{ resource: {}, scopeLogs: [{ scope: {}, logRecords }] }] }),
+  });
+  expect(big.status).toBe(413);
+  const proto = await fetch(`${ex.baseUrl}v1/logs`, {
+    method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-api-key': ex.apiKey }, body: Buffer.from([0x0a, 0x00]),
+  });
+  // AWS: no template for the content type -> 415. LocalStack validates every body as JSON against the
+  // application/json model first, so it answers 400 (BAD_REQUEST_BODY). Either way nothing is stored.
+  expect([415, 400]).toContain(proto.status);
+});
