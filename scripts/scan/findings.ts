@@ -12,7 +12,7 @@
  */
 
 /** The ids the configurations give ApiToFirehose (test/stability/configurations.ts): everything below is the construct's. */
-export const CONSTRUCT_IDS: readonly string[] = ['Ingest', 'Iam', 'Cognito', 'Raw', 'Clicks'];
+export const CONSTRUCT_IDS: readonly string[] = ['Ingest', 'Iam', 'Cognito', 'Raw', 'Clicks', 'Provisioned', 'OnDemand'];
 
 /**
  * The ids of what the configurations build themselves: resources they pass in (a bucket, key, topic, API key, REST API,
@@ -21,6 +21,7 @@ export const CONSTRUCT_IDS: readonly string[] = ['Ingest', 'Iam', 'Cognito', 'Ra
  */
 export const OWN_IDS: readonly string[] = [
   'Given', 'Key', 'Alarms', 'Api', 'Stream', 'Pool', 'Authorizer', 'Reader', 'Analyst', 'ClicksBucket', 'LogTarget',
+  'Existing', 'StreamKey', 'Certificate', 'Zone', 'ExecuteApiEndpoint',
 ];
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'];
