@@ -145,11 +145,38 @@ export function putRecordSuccessTemplate(): string {
  * - no entries, no `FailedPutCount`, or a `FailedPutCount` no entry accounts for: 502.
  */
 export function putRecordBatchResultTemplate(): string {
-  const unexpected = errorBody('UnexpectedFirehoseResponse', 'Firehose did not confirm the writes; the events may not have been stored.');
-  const isFailed = '"$!r.ErrorCode" != "" || "$!r.RecordId" == ""';
+  return batchResultTemplate({
+    resultsPath: '$.RequestResponses', failedCountPath: '$.FailedPutCount', idField: 'RecordId',
+    unexpectedCode: 'UnexpectedFirehoseResponse', service: 'Firehose',
+  });
+}
+
+/** What differs between a target's batch answer (Firehose PutRecordBatch, Kinesis PutRecords). */
+export interface BatchResultShape {
+  /** JSONPath of the per-record entries and of the failed count. */
+  readonly resultsPath: string;
+  readonly failedCountPath: string;
+  /** The member of an entry that proves the write (RecordId, SequenceNumber). */
+  readonly idField: string;
+  /** The error code and the service's name when the answer proves nothing. */
+  readonly unexpectedCode: string;
+  readonly service: string;
+  /** A VTL line added when nothing was stored (e.g. a Retry-After header override). */
+  readonly onAllFailed?: string;
+}
+
+/**
+ * The default (2xx) template of a batch call that answers HTTP 200 even when records failed: it decides from the
+ * entries (an entry failed when it has an ErrorCode or no id). All stored and a failed count of 0: 200
+ * `{"count", "recordIds", "requestId"}`; none stored: 503 BatchFailed; some: 500 PartialFailure with the failed
+ * indices and codes (retry only those); no entries, no count, or a count no entry accounts for: 502.
+ */
+export function batchResultTemplate(t: BatchResultShape): string {
+  const unexpected = errorBody(t.unexpectedCode, `${t.service} did not confirm the writes; the events may not have been stored.`);
+  const isFailed = `"$!r.ErrorCode" != "" || "$!r.${t.idField}" == ""`;
   return [
-    '#set($results = $input.path(\'$.RequestResponses\'))',
-    '#set($failed = "$!input.path(\'$.FailedPutCount\')")',
+    `#set($results = $input.path('${t.resultsPath}'))`,
+    `#set($failed = "$!input.path('${t.failedCountPath}')")`,
     '#set($count = "$!results.size()")',
     '#if(!$count.matches("[1-9][0-9]*") || !$failed.matches("[0-9]+"))',
     '#set($context.responseOverride.status = 502)',
@@ -158,13 +185,14 @@ export function putRecordBatchResultTemplate(): string {
     '#set($bad = 0)',
     `#foreach($r in $results)#if(${isFailed})#set($bad = $bad + 1)#end#end`,
     '#if($bad == 0 && $failed == "0")',
-    `{"count":$count,"recordIds":[#foreach($r in $results)"${vtlJsonEscape('"$!r.RecordId"')}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
+    `{"count":$count,"recordIds":[#foreach($r in $results)"${vtlJsonEscape(`"$!r.${t.idField}"`)}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
     '#elseif($bad == 0)',
     '#set($context.responseOverride.status = 502)',
     unexpected,
     '#else',
     '#if("$bad" == $count)',
     '#set($context.responseOverride.status = 503)',
+    ...(t.onAllFailed ? [t.onAllFailed] : []),
     '#set($code = "BatchFailed")',
     '#else',
     '#set($context.responseOverride.status = 500)',
@@ -172,9 +200,9 @@ export function putRecordBatchResultTemplate(): string {
     '#end',
     '{"error":"$code","message":"Some events were not stored: retry only the failed indices.","requestId":"$context.requestId",' +
       '"count":$count,"failedCount":$bad,"failed":[#set($sep = "")#foreach($r in $results)#if(' + isFailed + ')' +
-      '#set($ec = "$!r.ErrorCode")#if($ec.length() == 0)#set($ec = "MissingRecordId")#end' +
+      `#set($ec = "$!r.ErrorCode")#if($ec.length() == 0)#set($ec = "Missing${t.idField}")#end` +
       `$sep{"index":$foreach.index,"errorCode":"${vtlJsonEscape('$ec')}"}#set($sep = ",")#end#end],` +
-      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${vtlJsonEscape('"$!r.RecordId"')}"#end#if($foreach.hasNext),#end#end]}`,
+      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${vtlJsonEscape(`"$!r.${t.idField}"`)}"#end#if($foreach.hasNext),#end#end]}`,
     '#end',
     '#end',
   ].join('\n');

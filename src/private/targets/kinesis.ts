@@ -8,7 +8,8 @@ import { KeyPlace, WriteTarget } from './target';
 import { EnvelopeField, EnvelopeFieldSource } from '../../envelope-field';
 import { kindOf } from '../field-kinds';
 import {
-  ERROR_TYPE, IntegrationResponseSpec, PATTERN_CLIENT_ERROR, PATTERN_FORBIDDEN, PATTERN_SERVER_ERROR, errorBody, rejectedByTemplate,
+  ERROR_TYPE, IntegrationResponseSpec, PATTERN_CLIENT_ERROR, PATTERN_FORBIDDEN, PATTERN_SERVER_ERROR, batchResultTemplate, errorBody,
+  rejectedByTemplate,
 } from '../responses';
 import { BodyFormat, REJECT_MARKER, RejectReason, vtlJsonEscape, vtlJsonStringOrNull } from '../vtl';
 
@@ -121,40 +122,10 @@ export function kinesisPutRecordSuccessTemplate(): string {
  * - no entries, no `FailedRecordCount`, or a count no entry accounts for: 502.
  */
 export function kinesisPutRecordsResultTemplate(): string {
-  const unexpected = errorBody('UnexpectedStreamResponse', 'Kinesis did not confirm the writes; the events may not have been stored.');
-  const isFailed = '"$!r.ErrorCode" != "" || "$!r.SequenceNumber" == ""';
-  return [
-    '#set($results = $input.path(\'$.Records\'))',
-    '#set($failed = "$!input.path(\'$.FailedRecordCount\')")',
-    '#set($count = "$!results.size()")',
-    '#if(!$count.matches("[1-9][0-9]*") || !$failed.matches("[0-9]+"))',
-    '#set($context.responseOverride.status = 502)',
-    unexpected,
-    '#else',
-    '#set($bad = 0)',
-    `#foreach($r in $results)#if(${isFailed})#set($bad = $bad + 1)#end#end`,
-    '#if($bad == 0 && $failed == "0")',
-    `{"count":$count,"recordIds":[#foreach($r in $results)"${vtlJsonEscape('"$!r.SequenceNumber"')}"#if($foreach.hasNext),#end#end],"requestId":"$context.requestId"}`,
-    '#elseif($bad == 0)',
-    '#set($context.responseOverride.status = 502)',
-    unexpected,
-    '#else',
-    '#if("$bad" == $count)',
-    '#set($context.responseOverride.status = 503)',
-    RETRY_AFTER,
-    '#set($code = "BatchFailed")',
-    '#else',
-    '#set($context.responseOverride.status = 500)',
-    '#set($code = "PartialFailure")',
-    '#end',
-    '{"error":"$code","message":"Some events were not stored: retry only the failed indices.","requestId":"$context.requestId",' +
-      '"count":$count,"failedCount":$bad,"failed":[#set($sep = "")#foreach($r in $results)#if(' + isFailed + ')' +
-      '#set($ec = "$!r.ErrorCode")#if($ec.length() == 0)#set($ec = "MissingSequenceNumber")#end' +
-      `$sep{"index":$foreach.index,"errorCode":"${vtlJsonEscape('$ec')}"}#set($sep = ",")#end#end],` +
-      `"recordIds":[#foreach($r in $results)#if(${isFailed})null#else"${vtlJsonEscape('"$!r.SequenceNumber"')}"#end#if($foreach.hasNext),#end#end]}`,
-    '#end',
-    '#end',
-  ].join('\n');
+  return batchResultTemplate({
+    resultsPath: '$.Records', failedCountPath: '$.FailedRecordCount', idField: 'SequenceNumber',
+    unexpectedCode: 'UnexpectedStreamResponse', service: 'Kinesis', onAllFailed: RETRY_AFTER,
+  });
 }
 
 function withKinesisErrors(success: IntegrationResponseSpec): IntegrationResponseSpec[] {
