@@ -146,8 +146,11 @@ export function putRecordSuccessTemplate(): string {
  */
 export function putRecordBatchResultTemplate(): string {
   return batchResultTemplate({
-    resultsPath: '$.RequestResponses', failedCountPath: '$.FailedPutCount', idField: 'RecordId',
-    unexpectedCode: 'UnexpectedFirehoseResponse', service: 'Firehose',
+    resultsPath: '$.RequestResponses',
+    failedCountPath: '$.FailedPutCount',
+    idField: 'RecordId',
+    unexpectedCode: 'UnexpectedFirehoseResponse',
+    service: 'Firehose',
   });
 }
 

@@ -123,8 +123,12 @@ export function kinesisPutRecordSuccessTemplate(): string {
  */
 export function kinesisPutRecordsResultTemplate(): string {
   return batchResultTemplate({
-    resultsPath: '$.Records', failedCountPath: '$.FailedRecordCount', idField: 'SequenceNumber',
-    unexpectedCode: 'UnexpectedStreamResponse', service: 'Kinesis', onAllFailed: RETRY_AFTER,
+    resultsPath: '$.Records',
+    failedCountPath: '$.FailedRecordCount',
+    idField: 'SequenceNumber',
+    unexpectedCode: 'UnexpectedStreamResponse',
+    service: 'Kinesis',
+    onAllFailed: RETRY_AFTER,
   });
 }
 
