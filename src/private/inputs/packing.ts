@@ -1,8 +1,8 @@
 import { EnvelopeFieldSource } from '../../envelope-field';
 import { RECORD_MAX_BYTES } from '../../limits';
 import { RecordEnvelope } from '../../record-envelope';
-import { vtlFields } from '../templates';
-import { RejectReason, vtlReject } from '../vtl';
+import { vtlBody, vtlFields, vtlRecord } from '../templates';
+import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
 
 /**
  * What the inputs that pack a request's items into one Firehose record share (OTLP logs, Snowplow, log shippers):
@@ -62,4 +62,61 @@ export function vtlPackedPutRecord(streamName: string, tooLarge = RejectReason.T
     `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$data"}}`,
     '#end',
   ].join('\n');
+}
+
+/** What differs between inputs whose request is an array of objects packed into one record, one line each. */
+export interface PackedArrayShape {
+  /** The input's name, written to each line's `input` member. */
+  readonly inputName: string;
+  /** VTL that sets `$events` to the array, or `$bad` to true when the body is not of the input's shape. */
+  readonly selectEvents: string;
+  /** The JSONPath (a VTL string literal) of item `$foreach.index`, e.g. `"$.data[$foreach.index]"`. */
+  readonly itemPath: string;
+  /** VTL that sets the per-event envelope fields of the item. */
+  readonly perEventFields: string;
+  /** The refusal of a record over 1,000 KiB. @default RejectReason.TOO_LARGE */
+  readonly tooLarge?: RejectReason;
+}
+
+/**
+ * The request template of an array of objects: every item one line (the envelope, `input`, the item as body),
+ * packed into one PutRecord. Refused whole when the body is not of the shape, an item is not an object, there are
+ * more items than a loop may visit (or the loop stopped early), or the record would be too large.
+ */
+export function packedArrayTemplate(streamName: string, envelope: RecordEnvelope, t: PackedArrayShape): string {
+  return [
+    PRELUDE,
+    `#set($input_name = '"${t.inputName}"')`,
+    '#set($events = [])',
+    '#set($bad = false)',
+    t.selectEvents,
+    `#if(${EMPTY_BODY})`,
+    vtlReject(RejectReason.EMPTY_BODY),
+    '#elseif($bad)',
+    vtlReject(RejectReason.MALFORMED),
+    `#elseif($events.size() > ${MAX_TEMPLATE_ITERATIONS})`,
+    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    '#elseif($events.size() == 0)',
+    vtlReject(RejectReason.NO_EVENTS),
+    '#else',
+    vtlFields(envelope, 'batch', false),
+    '#set($packed = "")',
+    '#set($n = 0)',
+    '#foreach($event in $events)',
+    `#if(!${isObjectAt(t.itemPath)})#set($bad = true)#end`,
+    t.perEventFields,
+    vtlBody(BodyFormat.JSON, t.itemPath),
+    vtlRecord(envelope, 'batch', [{ name: 'input', ref: '$input_name' }]),
+    '#set($packed = "${packed}${rec}")',
+    '#set($n = $n + 1)',
+    '#end',
+    '#if($bad)',
+    vtlReject(RejectReason.MALFORMED),
+    '#elseif($n != $events.size())',
+    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    '#else',
+    vtlPackedPutRecord(streamName, t.tooLarge),
+    '#end',
+    '#end',
+  ].filter((l) => l !== '').join('\n');
 }

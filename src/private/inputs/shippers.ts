@@ -3,9 +3,9 @@ import { RecordEnvelope } from '../../record-envelope';
 import { InputSettings } from '../input-settings';
 import { Route } from '../request-shapes';
 import { putRecordResponses, refusalBranch } from '../responses';
-import { vtlBody, vtlFields, vtlRecord } from '../templates';
-import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlJsonEscape, vtlReject } from '../vtl';
-import { MAX_TEMPLATE_ITERATIONS, isArrayAt, isObjectAt, vtlItemFields, vtlPackedPutRecord } from './packing';
+import { vtlFields, vtlRecord } from '../templates';
+import { EMPTY_BODY, PRELUDE, RejectReason, vtlJsonEscape, vtlReject } from '../vtl';
+import { MAX_TEMPLATE_ITERATIONS, isArrayAt, packedArrayTemplate, vtlItemFields, vtlPackedPutRecord } from './packing';
 
 /**
  * Log shippers' HTTP outputs (docs/senders/shippers.md): Fluent Bit `http` (`format json` or `json_lines`), Vector's
@@ -34,41 +34,12 @@ const EXTRA = [{ name: 'input', ref: '$input_name' }];
 
 /** A top-level JSON array of objects (Fluent Bit `json`, Vector `json`, Logstash `json_batch`). */
 export function shipperArrayTemplate(streamName: string, envelope: RecordEnvelope): string {
-  return [
-    PRELUDE,
-    `#set($input_name = '"${SHIPPER_INPUT}"')`,
-    '#set($events = [])',
-    '#set($bad = false)',
-    `#if(!$raw.matches("[\\x00-\\x20]*"))#if(${isArrayAt("'$'")})#set($events = $input.path('$'))#else#set($bad = true)#end#end`,
-    `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
-    '#elseif($bad)',
-    vtlReject(RejectReason.MALFORMED),
-    `#elseif($events.size() > ${MAX_TEMPLATE_ITERATIONS})`,
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
-    '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
-    '#else',
-    vtlFields(envelope, 'batch', false),
-    '#set($packed = "")',
-    '#set($n = 0)',
-    '#foreach($event in $events)',
-    `#if(!${isObjectAt('"$[$foreach.index]"')})#set($bad = true)#end`,
-    vtlItemFields(envelope, '$foreach.index'),
-    vtlBody(BodyFormat.JSON, '"$[$foreach.index]"'),
-    vtlRecord(envelope, 'batch', EXTRA),
-    '#set($packed = "${packed}${rec}")',
-    '#set($n = $n + 1)',
-    '#end',
-    '#if($bad)',
-    vtlReject(RejectReason.MALFORMED),
-    '#elseif($n != $events.size())',
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
-    '#else',
-    vtlPackedPutRecord(streamName),
-    '#end',
-    '#end',
-  ].filter((l) => l !== '').join('\n');
+  return packedArrayTemplate(streamName, envelope, {
+    inputName: SHIPPER_INPUT,
+    selectEvents: `#if(!$raw.matches("[\\x00-\\x20]*"))#if(${isArrayAt("'$'")})#set($events = $input.path('$'))#else#set($bad = true)#end#end`,
+    itemPath: '"$[$foreach.index]"',
+    perEventFields: vtlItemFields(envelope, '$foreach.index'),
+  });
 }
 
 /**

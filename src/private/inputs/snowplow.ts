@@ -4,9 +4,9 @@ import { RecordEnvelope } from '../../record-envelope';
 import { InputSettings } from '../input-settings';
 import { Route } from '../request-shapes';
 import { putRecordResponses, refusalBranch } from '../responses';
-import { vtlBody, vtlFields, vtlRecord } from '../templates';
-import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
-import { MAX_TEMPLATE_ITERATIONS, isArrayAt, isObjectAt, vtlPackedPutRecord } from './packing';
+import { vtlFields } from '../templates';
+import { RejectReason } from '../vtl';
+import { MAX_TEMPLATE_ITERATIONS, isArrayAt, isObjectAt, packedArrayTemplate } from './packing';
 
 /**
  * Snowplow's tracker protocol, as the trackers post it (docs/senders/snowplow.md):
@@ -33,42 +33,14 @@ export function snowplowEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 
 /** The tp2 request template: every item of `data` one line, packed into one record. */
 export function snowplowPostTemplate(streamName: string, envelope: RecordEnvelope): string {
-  return [
-    PRELUDE,
-    `#set($input_name = '"${SNOWPLOW_INPUT}"')`,
-    '#set($events = [])',
-    '#set($bad = false)',
-    `#if(!$raw.matches("[\\x00-\\x20]*") && ${isObjectAt("'$'")})` +
-      `#if(${isArrayAt("'$.data'")})#set($events = $input.path('$.data'))#else#set($bad = true)#end#end`,
-    `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
-    '#elseif($bad)',
-    vtlReject(RejectReason.MALFORMED),
-    `#elseif($events.size() > ${MAX_TEMPLATE_ITERATIONS})`,
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
-    '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
-    '#else',
-    vtlFields(envelope, 'batch', false),
-    '#set($packed = "")',
-    '#set($n = 0)',
-    '#foreach($event in $events)',
-    `#if(!${isObjectAt('"$.data[$foreach.index]"')})#set($bad = true)#end`,
-    vtlFields(envelope, 'batch', true),
-    vtlBody(BodyFormat.JSON, '"$.data[$foreach.index]"'),
-    vtlRecord(envelope, 'batch', [{ name: 'input', ref: '$input_name' }]),
-    '#set($packed = "${packed}${rec}")',
-    '#set($n = $n + 1)',
-    '#end',
-    '#if($bad)',
-    vtlReject(RejectReason.MALFORMED),
-    '#elseif($n != $events.size())',
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
-    '#else',
-    vtlPackedPutRecord(streamName, RejectReason.OVERSIZED),
-    '#end',
-    '#end',
-  ].filter((l) => l !== '').join('\n');
+  return packedArrayTemplate(streamName, envelope, {
+    inputName: SNOWPLOW_INPUT,
+    selectEvents: `#if(!$raw.matches("[\\x00-\\x20]*") && ${isObjectAt("'$'")})`
+      + `#if(${isArrayAt("'$.data'")})#set($events = $input.path('$.data'))#else#set($bad = true)#end#end`,
+    itemPath: '"$.data[$foreach.index]"',
+    perEventFields: vtlFields(envelope, 'batch', true),
+    tooLarge: RejectReason.OVERSIZED,
+  });
 }
 
 /** This input's refusals: all 400, since the trackers retry a 413 forever. */
