@@ -1,10 +1,14 @@
 /* eslint-disable no-console */
 import { execFileSync } from 'child_process';
+import { Analytics, FetchHTTPClient } from '@segment/analytics-node';
 import { deleteStack, listObjects } from './local/deploy';
 import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
 import { createInTrino, synthesizedCatalogs } from './local/glue-in-trino';
 import { TrinoClient } from '../test/e2e/trino';
+
+/** Events the demo stores: 2 single POSTs, 3 from the client, 2 from Segment's SDK. */
+const EXPECTED = 7;
 
 /** The demo: deploy the example stack to LocalStack, POST events, show what landed in S3, query it with Trino. */
 async function main(): Promise<void> {
@@ -38,6 +42,20 @@ async function main(): Promise<void> {
   const ids = [10, 50, 90].map((depth) => client.track({ type: 'scroll', depth }));
   console.log(`    tracked ${ids.join(', ')}`);
   console.log(`    close() -> ${JSON.stringify(await client.close())}`);
+  step('Sending 2 events with Segment\'s SDK (@segment/analytics-node at /v1/batch: Input.segment() on the same API)');
+  const http = new FetchHTTPClient();
+  const stage = new URL(ex.baseUrl);
+  const analytics = new Analytics({
+    writeKey: ex.apiKey,
+    host: stage.origin,
+    path: `${stage.pathname}v1/batch`,
+    httpClient: { makeRequest: (o) => http.makeRequest({ ...o, headers: { ...o.headers, 'x-api-key': ex.apiKey } }) },
+  });
+  analytics.on('error', (e) => console.log(`    segment error: ${String(e)}`));
+  analytics.identify({ userId: 'u-1', traits: { plan: 'pro' } });
+  analytics.track({ userId: 'u-1', event: 'Checkout Started', properties: { total: 42 } });
+  await analytics.closeAndFlush();
+  console.log('    identify and track sent (the writeKey is removed before storing; messageId becomes eventId)');
   step('What the API refuses (nothing is written)');
   const refused = async (what: string, status: Promise<number>) => console.log(`    ${what}: ${await status}`);
   await refused('invalid JSON', post('', '{"type":'));
@@ -48,7 +66,7 @@ async function main(): Promise<void> {
 
   step('Waiting for delivery and reading S3');
   let objects = await listObjects(ex.eventsBucket, 'events/');
-  for (let i = 0; i < 20 && objects.reduce((n, o) => n + o.body.split('\n').filter(Boolean).length, 0) < 5; i++) {
+  for (let i = 0; i < 20 && objects.reduce((n, o) => n + o.body.split('\n').filter(Boolean).length, 0) < EXPECTED; i++) {
     await new Promise((r) => setTimeout(r, 500));
     objects = await listObjects(ex.eventsBucket, 'events/');
   }
@@ -75,10 +93,16 @@ async function main(): Promise<void> {
   for (const row of result.rows) console.log(`    ${at.map((i) => String(row[i])).join(' | ')}`);
   console.log(`    ${result.rows.length} rows in ${result.elapsedMs} ms`);
 
+  step('The Segment view (named query "create the Segment view"): one row per messageId, Segment\'s fields as columns');
+  await trino.query(catalog.queries['create the Segment view']);
+  const segment = await trino.query(`SELECT "type", "event", "user_id", "message_id", "properties", "traits" FROM ${catalog.database}.${catalog.table}_segment`);
+  for (const row of segment.rows) console.log(`    ${row.map((v) => String(v)).join(' | ')}`);
+
   step('Deleting the stack');
   await deleteStack(ex.stackName, { quiet: true });
-  if (lines.length !== 5 || !valid) throw new Error(`expected 5 valid JSON lines in S3, found ${lines.length}`);
-  if (result.rows.length !== 5) throw new Error(`expected the 5 events from Trino, got ${result.rows.length} rows`);
+  if (lines.length !== EXPECTED || !valid) throw new Error(`expected ${EXPECTED} valid JSON lines in S3, found ${lines.length}`);
+  if (result.rows.length !== EXPECTED) throw new Error(`expected the ${EXPECTED} events from Trino, got ${result.rows.length} rows`);
+  if (segment.rows.length !== 2) throw new Error(`expected the 2 Segment events in the Segment view, got ${segment.rows.length}`);
   console.log('\nDemo OK');
 }
 

@@ -27,6 +27,9 @@ beforeAll(async () => {
   server = await startCaptureServer();
 });
 afterAll(async () => {
+  // The tracker arms a 5 s connection timer per request that it never clears: let the last ones fire (and log) while
+  // the suite still runs, rather than after jest has finished with it.
+  await new Promise((resolve) => setTimeout(resolve, 5_500));
   await server.close();
 });
 beforeEach(() => {
