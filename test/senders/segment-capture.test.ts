@@ -522,6 +522,9 @@ if (!hasChromium) console.warn(`${CHROMIUM} missing: the analytics-next capture 
   test('leaving the page, batching: the buffer is sent at pagehide with keepalive (preflighted) and arrives', async () => {
     const strategy = { strategy: 'batching', config: { size: 10, timeout: 60_000 } };
     await run({ seg: segSettings({ deliveryStrategy: strategy }), calls: ['E1', 'E2'] });
+    // track() is not awaited (a batching delivery resolves only when sent): let both events reach the buffer first,
+    // which takes longer than a navigation on a busy machine.
+    await page.waitForTimeout(2_000);
     await page.goto(`${site.url}/next`);
     const [r] = await api.waitFor(1);
     expect(r.path).toBe('/prod/v1/b');
