@@ -4,14 +4,13 @@
  * shippers (whose binaries are not in the registries), by their recorded request shapes.
  * Run inside `scripts/local/localstack.sh run -- ...`; loopback only.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
 import { deleteStack, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { OtelDriver } from '../senders/otel-driver-client';
 
 jest.setTimeout(600_000);
 
@@ -44,36 +43,6 @@ async function waitFor(pick: (l: any) => boolean, count: number): Promise<any[]>
   return found;
 }
 
-/** The published OTel SDK in a child process (the exporter's dynamic import('http') fails inside Jest's VM). */
-class OtelDriver {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly pending = new Map<number, (v: any) => void>();
-  private id = 0;
-  constructor() {
-    this.child = spawn(process.execPath, [path.join(__dirname, '..', 'senders', 'otel-driver.js')], { stdio: 'pipe' });
-    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const msg = JSON.parse(line);
-      this.pending.get(msg.id)?.(msg);
-      this.pending.delete(msg.id);
-    });
-    this.child.stderr.on('data', (d) => process.stderr.write(d));
-  }
-  async call(op: string, args: Record<string, unknown> = {}): Promise<any> {
-    const id = ++this.id;
-    const answer = await new Promise<any>((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.stdin.write(JSON.stringify({ id, op, ...args }) + '\n');
-    });
-    if (!answer.ok) throw new Error(answer.error);
-    return answer;
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.stdin.end();
-    });
-  }
-}
 
 test('OTel JS exporter: 1,000 log records with attributes, each stored once with its resource; the exporter reports success', async () => {
   const driver = new OtelDriver();

@@ -6,14 +6,13 @@
  * The SDK runs in a child process (test/senders/otel-driver.js): the exporter loads node:http through a dynamic
  * import(), which Jest's VM refuses without --experimental-vm-modules.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
 import * as zlib from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { saveOrLoad, stableHeaders, FIXTURES_DIR } from './fixture-io';
 import { OK_EMPTY_JSON, startCaptureServer, type CaptureServer, type ScriptedResponse } from './otel-capture-server';
+import { OtelDriver } from './otel-driver-client';
 
 /** ExportResultCode of @opentelemetry/core. */
 const SUCCESS = 0;
@@ -42,43 +41,13 @@ const ALL_TYPES = {
   unicode: 'é€😀',
 };
 
-/** A child process running the SDK (see otel-driver.js). */
-class Driver {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly pending = new Map<number, (v: any) => void>();
-  private id = 0;
-  constructor() {
-    this.child = spawn(process.execPath, [path.join(__dirname, 'otel-driver.js')], { stdio: 'pipe' });
-    readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const msg = JSON.parse(line);
-      this.pending.get(msg.id)?.(msg);
-      this.pending.delete(msg.id);
-    });
-    this.child.stderr.on('data', (d) => process.stderr.write(d));
-  }
-  async call(op: string, args: Record<string, unknown> = {}): Promise<any> {
-    const id = ++this.id;
-    const answer = await new Promise<any>((resolve) => {
-      this.pending.set(id, resolve);
-      this.child.stdin.write(JSON.stringify({ id, op, ...args }) + '\n');
-    });
-    if (!answer.ok) throw new Error(answer.error);
-    return answer;
-  }
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.child.once('exit', () => resolve());
-      this.child.stdin.end();
-    });
-  }
-}
 
 let server: CaptureServer;
-let driver: Driver;
+let driver: OtelDriver;
 
 beforeAll(async () => {
   server = await startCaptureServer();
-  driver = new Driver();
+  driver = new OtelDriver();
 });
 afterAll(async () => {
   await driver.close();
