@@ -15,6 +15,7 @@ import { createAccess, createTenant } from './private/access';
 import { addJsonGatewayResponses, createApi } from './private/api';
 import { Catalog, createCatalog } from './private/catalog';
 import { createBucket, createDelivery } from './private/delivery';
+import { senderEndpoints } from './private/endpoints';
 import { acknowledgeMethodFindings, createMethods } from './private/methods';
 import { createMonitoring } from './private/monitoring';
 import { eventRoutes } from './private/request-shapes';
@@ -23,6 +24,7 @@ import { createStream, createStreamAlarms, streamWriteStatements } from './priva
 import { kinesisTarget } from './private/targets/kinesis';
 import { Query, createQuery, grantQuery } from './private/workgroup';
 import { ApiToFirehoseProps } from './props';
+import { SenderEndpoints } from './sender-endpoints';
 import { TenantOptions } from './tenant-options';
 
 /**
@@ -79,6 +81,13 @@ export class ApiToFirehose extends Construct {
   public readonly url?: string;
   /** The URL of the batch endpoint (on the custom domain when `domain` is set). */
   public readonly batchUrl?: string;
+  /**
+   * What each sender is configured with, on the custom domain when there is one: the single-event and batch URLs,
+   * and each input's (Segment's host and path for analytics-node, apiHost for analytics-next, the OTLP endpoint,
+   * the Snowplow collector URL, the log shippers' URL). Empty where the API's URL is unknown (an imported API
+   * without its stage).
+   */
+  public readonly endpoints: SenderEndpoints;
   /** The custom domain name, when `domain` is set (its alias target for DNS: `domainNameAliasDomainName`). */
   public readonly domain?: apigw.DomainName;
   /** The base path mapping of the custom domain to this construct's stage, when `domain` is set. */
@@ -166,6 +175,7 @@ export class ApiToFirehose extends Construct {
     this.batchMode = s.batch?.mode;
     this.url = api.urlForPath(this.resource.path);
     this.batchUrl = s.batch ? api.urlForPath(methods.resources[1].path) : undefined;
+    this.endpoints = senderEndpoints(api.location, s.shapes.resourceParts, s.inputs, { url: this.url, batchUrl: this.batchUrl });
     // After the methods: the deployment's logical id hashes the API's parts in the order they are added.
     if (api.owned && s.api.jsonGatewayResponses) addJsonGatewayResponses(this.restApi as apigw.RestApi, s.cors);
 

@@ -4,6 +4,7 @@ export * from './envelope-field';
 export * from './record-envelope';
 export * from './batch';
 export * from './input';
+export * from './sender-endpoints';
 export * from './text-plain';
 export * from './cors';
 export * from './endpoint-options';

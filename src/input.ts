@@ -1,3 +1,4 @@
+import { ApiLocation, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
 import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
 import { otlpRoutes } from './private/inputs/otlp';
 import { SEGMENT_MEMBERS, segmentRoutes, segmentTable } from './private/inputs/segment';
@@ -5,6 +6,10 @@ import { shipperRoutes } from './private/inputs/shippers';
 import { snowplowRoutes } from './private/inputs/snowplow';
 import { Route } from './private/request-shapes';
 import { normalizeResourcePath } from './private/validation';
+import { SenderEndpoints } from './sender-endpoints';
+
+/** What an input tells its senders: its part of `ApiToFirehose.endpoints`, from where the API is reached. */
+type EndpointsOf = (at: ApiLocation, resourceParts: string[]) => SenderEndpoints;
 
 /** Options of the Segment input. */
 export interface SegmentInputOptions {
@@ -62,7 +67,18 @@ export class Input {
    */
   public static segment(options: SegmentInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('segment path', options.path ?? 'v1');
-    return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable);
+    return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable, (at, resourceParts) => {
+      const folder = [...resourceParts, ...pathParts];
+      return {
+        segment: {
+          host: originOf(at),
+          path: pathOf(at, [...folder, 'batch']),
+          apiHost: `${at.host}${at.prefix}${folder.map((p) => `/${p}`).join('')}`,
+          baseUrl: v1BaseUrl(at, folder),
+          batchUrl: urlOf(at, [...folder, 'batch']),
+        },
+      };
+    });
   }
 
   /**
@@ -80,7 +96,10 @@ export class Input {
   public static otlpLogs(options: OtlpLogsInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('otlp path', options.path ?? 'v1');
     return new Input('otlp', (s) => otlpRoutes(s, pathParts), ['input', 'resource', 'scope'],
-      inputColumnTable([['resource', 'OTLP: the log record\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)']]));
+      inputColumnTable([['resource', 'OTLP: the log record\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)']]),
+      (at, resourceParts) => ({
+        otlp: { endpoint: v1BaseUrl(at, [...resourceParts, ...pathParts]), logsUrl: urlOf(at, [...resourceParts, ...pathParts, 'logs']) },
+      }));
   }
 
   /**
@@ -96,7 +115,8 @@ export class Input {
    */
   public static snowplow(options: SnowplowInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('snowplow path', options.path ?? '');
-    return new Input('snowplow', (s) => snowplowRoutes(s, pathParts), ['input'], inputColumnTable([]), true);
+    return new Input('snowplow', (s) => snowplowRoutes(s, pathParts), ['input'], inputColumnTable([]),
+      (at, resourceParts) => ({ snowplowCollectorUrl: folderUrl(at, [...resourceParts, ...pathParts]) }), true);
   }
 
   /**
@@ -112,7 +132,8 @@ export class Input {
    */
   public static logShippers(options: LogShippersInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('logShippers path', options.path ?? 'logs');
-    return new Input('shipper', (s) => shipperRoutes(s, pathParts), ['input'], inputColumnTable([]));
+    return new Input('shipper', (s) => shipperRoutes(s, pathParts), ['input'], inputColumnTable([]),
+      (at, resourceParts) => ({ logShippersUrl: urlOf(at, [...resourceParts, ...pathParts]) }));
   }
 
   private constructor(
@@ -123,6 +144,8 @@ export class Input {
     private readonly members: string[],
     /** What it adds to the events table. */
     private readonly table: InputTable,
+    /** What its senders are configured with. */
+    private readonly endpointsOf: EndpointsOf,
     /** @internal Whether the input's browser senders fetch with credentials (CORS must allow them). */
     public readonly _corsCredentials: boolean = false,
   ) {}
@@ -135,6 +158,11 @@ export class Input {
   /** @internal The members its lines have besides the envelope's fields and the body. */
   public _members(): string[] {
     return [...this.members];
+  }
+
+  /** @internal What its senders are configured with, given where the API is reached and the construct's resource path. */
+  public _endpoints(at: ApiLocation, resourceParts: string[]): SenderEndpoints {
+    return this.endpointsOf(at, resourceParts);
   }
 
   /** @internal What it adds to the events table: columns and named queries. */

@@ -1,7 +1,8 @@
 import {
-  Names, RemovalPolicy, aws_apigateway as apigw, aws_logs as logs, aws_route53 as route53, aws_route53_targets as targets,
+  Names, RemovalPolicy, Stack, aws_apigateway as apigw, aws_logs as logs, aws_route53 as route53, aws_route53_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ApiLocation } from './endpoints';
 import { createLogGroup } from './log-groups';
 import { acknowledge, acknowledgeCheckov } from './nag';
 import { ApiSettings, DomainSettings } from './resolve';
@@ -19,6 +20,8 @@ export interface Api {
   readonly domain?: Domain;
   /** The URL callers use for a resource path: on the custom domain when there is one, else on the stage. */
   readonly urlForPath: (path: string) => string | undefined;
+  /** Where callers reach the routes (the custom domain, else the stage), when known. */
+  readonly location?: ApiLocation;
 }
 
 /** What `createDomain` made. */
@@ -34,15 +37,34 @@ export interface Domain {
  */
 export function createApi(scope: Construct, s: ApiSettings): Api {
   if (s.restApi) {
-    return { restApi: s.restApi, stage: s.stage, owned: false, urlForPath: (path) => s.stage?.urlForPath(path) };
+    return {
+      restApi: s.restApi,
+      stage: s.stage,
+      owned: false,
+      urlForPath: (path) => s.stage?.urlForPath(path),
+      location: s.stage ? stageLocation(s.stage) : undefined,
+    };
   }
   const restApi = createRestApi(scope, s);
   const stage = s.stage ?? restApi.deploymentStage;
-  if (!s.domain) return { restApi, stage, owned: true, urlForPath: (path) => stage.urlForPath(path) };
+  if (!s.domain) return { restApi, stage, owned: true, urlForPath: (path) => stage.urlForPath(path), location: stageLocation(stage) };
   const domain = createDomain(scope, restApi, stage, s.domain);
   // The mapping strips the base path and hands the rest to the stage: https://<domain>/<basePath><resource path>.
   const origin = `https://${s.domain.domainName}${s.domain.basePath ? `/${s.domain.basePath}` : ''}`;
-  return { restApi, stage, owned: true, domain, urlForPath: (path) => `${origin}${path.startsWith('/') ? path : `/${path}`}` };
+  return {
+    restApi,
+    stage,
+    owned: true,
+    domain,
+    urlForPath: (path) => `${origin}${path.startsWith('/') ? path : `/${path}`}`,
+    location: { host: s.domain.domainName, prefix: s.domain.basePath ? `/${s.domain.basePath}` : '' },
+  };
+}
+
+/** The stage's execute-api host and `/<stage>`: where `Stage.urlForPath` points. */
+function stageLocation(stage: apigw.Stage): ApiLocation {
+  const stack = Stack.of(stage);
+  return { host: `${stage.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`, prefix: `/${stage.stageName}` };
 }
 
 /**
