@@ -151,6 +151,14 @@ export class ExampleStack extends Stack {
     out('ApiId', this.ingest.restApi.restApiId);
     out('StageName', this.ingest.restApi.deploymentStage.stageName);
     out('Url', this.ingest.url!);
+    // What each sender is configured with (README: "Point a sender at it"), and the key id to read the key value with.
+    const e = this.ingest.endpoints;
+    const senders: [string, string | undefined][] = [
+      ['BatchUrl', e.batchUrl], ['SegmentHost', e.segment?.host], ['SegmentPath', e.segment?.path], ['SegmentApiHost', e.segment?.apiHost],
+      ['SegmentBaseUrl', e.segment?.baseUrl], ['OtlpEndpoint', e.otlp?.endpoint], ['SnowplowCollectorUrl', e.snowplowCollectorUrl],
+      ['LogShippersUrl', e.logShippersUrl],
+    ];
+    senders.forEach(([name, value]) => value && out(name, value));
     out('ApiKeyId', this.ingest.apiKey!.keyId);
     out('EventsBucketName', this.ingest.bucket!.bucketName);
     out('EventsStreamName', this.ingest.deliveryStreamName);

@@ -18,6 +18,12 @@ async function main(): Promise<void> {
   console.log(`    API:        ${ex.baseUrl}`);
   console.log(`    API key id: ${ex.apiKeyId} (the value is read once with GetApiKey; records carry only the id)`);
   console.log(`    bucket:     ${ex.eventsBucket}`);
+  // The stack's outputs from `ingest.endpoints`: what each sender is configured with (on AWS; LocalStack serves the same
+  // routes under the API URL above).
+  console.log('    sender settings (stack outputs from ingest.endpoints):');
+  for (const name of ['BatchUrl', 'SegmentHost', 'SegmentPath', 'SegmentApiHost', 'SegmentBaseUrl', 'OtlpEndpoint', 'SnowplowCollectorUrl', 'LogShippersUrl']) {
+    if (ex.outputs[name]) console.log(`      ${name.padEnd(20)} ${ex.outputs[name]}`);
+  }
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(ex.baseUrl + path, {
