@@ -7,8 +7,9 @@
  * templates (status only), and does not enforce Firehose's 1,000 KiB record limit.
  */
 import { randomUUID } from 'crypto';
-import { DEFAULT_ENDPOINT, deleteStack, listObjects } from '../../scripts/local/deploy';
-import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { releaseExample, sharedExample } from './shared-example';
+import { DEFAULT_ENDPOINT, listObjects } from '../../scripts/local/deploy';
+import { DeployedExample } from '../../scripts/local/example';
 
 jest.setTimeout(300_000);
 
@@ -19,11 +20,11 @@ let ex: DeployedExample;
 const started = Date.now();
 
 beforeAll(async () => {
-  ex = await deployExample(`E2e${Date.now().toString(36)}`, undefined, true);
+  ex = await sharedExample();
 });
 
 afterAll(async () => {
-  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+  await releaseExample(ex);
 });
 
 interface Sent { status: number; json: any; text: string; headers: Headers }

@@ -7,8 +7,9 @@
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import * as path from 'path';
-import { deleteStack, listObjects } from '../../scripts/local/deploy';
-import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { releaseExample, sharedExample } from './shared-example';
+import { listObjects } from '../../scripts/local/deploy';
+import { DeployedExample } from '../../scripts/local/example';
 
 jest.setTimeout(600_000);
 
@@ -19,11 +20,11 @@ let ex: DeployedExample;
 
 beforeAll(async () => {
   if (!existsSync(CJS)) throw new Error(`client build missing: ${CJS}. Build it first (the client step of scripts/test.sh).`);
-  ex = await deployExample(`Client${Date.now().toString(36)}`, undefined, true);
+  ex = await sharedExample();
 });
 
 afterAll(async () => {
-  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+  await releaseExample(ex);
 });
 
 test(`${EVENTS.toLocaleString('en-US')} events from Node: all reported sent, none dropped, S3 holds each exactly once by eventId`, async () => {

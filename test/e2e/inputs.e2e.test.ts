@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
-import { deleteStack, listObjects } from '../../scripts/local/deploy';
-import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { releaseExample, sharedExample } from './shared-example';
+import { listObjects } from '../../scripts/local/deploy';
+import { DeployedExample } from '../../scripts/local/example';
 import { OtelDriver } from '../senders/otel-driver-client';
 
 jest.setTimeout(600_000);
@@ -17,11 +18,11 @@ jest.setTimeout(600_000);
 let ex: DeployedExample;
 
 beforeAll(async () => {
-  ex = await deployExample(`Inputs${Date.now().toString(36)}`, undefined, true, { senderInputs: true });
+  ex = await sharedExample();
 });
 
 afterAll(async () => {
-  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+  await releaseExample(ex);
 });
 
 /** Every stored line of the events bucket, parsed; a line that is not valid JSON fails the test. */

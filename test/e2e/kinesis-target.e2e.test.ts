@@ -11,8 +11,9 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DEFAULT_ENDPOINT, REGION, deleteStack, listObjects } from '../../scripts/local/deploy';
-import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { releaseExample, sharedExample } from './shared-example';
+import { DEFAULT_ENDPOINT, REGION, listObjects } from '../../scripts/local/deploy';
+import { DeployedExample } from '../../scripts/local/example';
 
 jest.setTimeout(900_000);
 
@@ -93,7 +94,7 @@ function newClient(dropped: unknown[], errors: string[], requests: number[]) {
 
 beforeAll(async () => {
   if (!existsSync(CJS)) throw new Error(`client build missing: ${CJS}. Build it first (the client step of scripts/test.sh).`);
-  ex = await deployExample(`Stream${Date.now().toString(36)}`, undefined, true);
+  ex = await sharedExample();
   url = `${ex.baseUrl}stream`;
   const listed = await kinesis.send(new ListShardsCommand({ StreamName: ex.kinesisStreamName }));
   shards = (listed.Shards ?? []).map((x) => x.ShardId!);
@@ -101,7 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await setErrorProbability(0).catch(() => undefined);
-  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+  await releaseExample(ex);
 });
 
 test(`${EVENTS.toLocaleString('en-US')} events from the client: the stream's consumer and S3 each see every event exactly once`, async () => {
