@@ -188,8 +188,11 @@ describe('query: partitions', () => {
     expect(t.PartitionKeys.map((k: any) => k.Name)).toEqual(['tenant', 'dt']);
     expect(t.StorageDescriptor.Location['Fn::Join'][1][2]).toBe('/events/');
     expect(t.Parameters).toMatchObject({
-      'projection.tenant.type': 'injected', 'projection.dt.type': 'date', 'projection.dt.format': 'yyyy/MM/dd/HH',
-      'projection.dt.interval.unit': 'HOURS', 'projection.dt.range': '2025/01/01/00,NOW',
+      'projection.tenant.type': 'injected',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy/MM/dd/HH',
+      'projection.dt.interval.unit': 'HOURS',
+      'projection.dt.range': '2025/01/01/00,NOW',
     });
     expect(t.Parameters['storage.location.template']['Fn::Join'][1][2]).toBe('/events/tenant=${tenant}/${dt}/');
     const since = 'WHERE "dt" >= format_datetime((current_timestamp AT TIME ZONE \'UTC\') - INTERVAL \'1\' DAY, \'yyyy/MM/dd/HH\')\n  AND "tenant" = ?';

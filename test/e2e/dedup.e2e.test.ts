@@ -163,7 +163,8 @@ function resolverFor(template: any, bucket: string) {
 }
 
 /** The object key Firehose writes a line under: the table's location template with the line's partition values. */
-function keyOf(catalog: SynthesizedCatalog, resolve: (v: unknown, path: string) => string, line: Line): { key: string; values: Record<string, string> } {
+type Resolve = (v: unknown, path: string) => string;
+function keyOf(catalog: SynthesizedCatalog, resolve: Resolve, line: Line): { key: string; values: Record<string, string> } {
   const template = resolve(catalog.properties.TableInput.Parameters['storage.location.template'], 'storage.location.template');
   const values: Record<string, string> = {};
   for (const p of catalog.properties.TableInput.PartitionKeys as { Name: string }[]) {
