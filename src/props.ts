@@ -88,8 +88,12 @@ export interface DeliveryProps {
   readonly compression?: firehose.Compression;
 
   /**
-   * S3 key prefix of delivered objects. May use `!{timestamp:...}` and `!{firehose:random-string}`.
-   * @default 'events/', or 'events/<field>=!{partitionKeyFromQuery:<field>}/' with `partitionByField`
+   * S3 key prefix of delivered objects. May use `!{timestamp:...}` and `!{firehose:random-string}` (not with
+   * `query`), and `!{partitionKeyFromQuery:<field>}` with `partitionByField`. Firehose appends its
+   * `YYYY/MM/dd/HH/` path only to a prefix without expressions.
+   * @default 'events/' (Firehose appends `YYYY/MM/dd/HH/`), or with `partitionByField`
+   * 'events/<field>=!{partitionKeyFromQuery:<field>}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/'
+   * (the same hours, under each value of the field)
    * @see https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html
    */
   readonly dataOutputPrefix?: string;
@@ -116,7 +120,10 @@ export interface DeliveryProps {
 
   /**
    * Partition the S3 output by this envelope field (Firehose dynamic partitioning), e.g. 'apiKeyId' so each
-   * key's events land under their own prefix. Needs buffering of at least 60 s and 64 MiB.
+   * key's events land under their own prefix, each with its hours below it (see `dataOutputPrefix`). The field must
+   * have few values: an API key id, a header, a query parameter, a constant, the stage, the source IP or the user
+   * agent; never the request id, trace id, receipt time, event id or batch index. Needs buffering of at least 60 s
+   * and 64 MiB.
    * @default - no partitioning
    * @see https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html
    */

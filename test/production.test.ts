@@ -5,6 +5,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiToFirehose, ApiToFirehoseProps, BatchMode, EnvelopeField, RecordEnvelope, TextPlainMode } from '../src';
 
+/** How a partitioning refusal says to add a field that can partition the output. */
+const ADD_FIELD = 'add one to the envelope, e.g. EnvelopeField.header(\'X-Tenant-Id\', \'tenant\'), EnvelopeField.queryParameter(\'tenant\', \'tenant\'), '
+  + 'EnvelopeField.constant(\'source\', \'web\') or EnvelopeField.apiKeyId()';
+
 function build(props: ApiToFirehoseProps = {}, extra?: (s: Stack) => Partial<ApiToFirehoseProps>) {
   const stack = new Stack(new App(), 'S');
   const construct = new ApiToFirehose(stack, 'Ingest', { ...props, ...(extra ? extra(stack) : {}) });
@@ -142,7 +146,7 @@ describe('tenants and partitioning', () => {
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
       ExtendedS3DestinationConfiguration: Match.objectLike({
         BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
-        Prefix: 'events/apiKeyId=!{partitionKeyFromQuery:apiKeyId}/',
+        Prefix: 'events/apiKeyId=!{partitionKeyFromQuery:apiKeyId}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
         DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: { DurationInSeconds: 300 } },
         ProcessingConfiguration: {
           Enabled: true,
@@ -167,10 +171,15 @@ describe('tenants and partitioning', () => {
     expect(s.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors.map((p: any) => p.Type)).toEqual(['MetadataExtraction']);
   });
   test.each<[string, ApiToFirehoseProps, string]>([
-    ['unknown field', { partitionByField: 'tenant' }, "partitionByField 'tenant' must name an envelope field (apiKeyId, requestId, receivedAt, eventId, index)."],
-    ['raw', { partitionByField: 'x', envelope: RecordEnvelope.RAW }, "partitionByField 'x' must name an envelope field (the envelope is raw)."],
-    ['request id', { partitionByField: 'requestId' }, "partitionByField 'requestId' would create a prefix per request_id: partition by a key, tenant or constant field."],
-    ['event id', { partitionByField: 'eventId' }, "partitionByField 'eventId' would create a prefix per event_id: partition by a key, tenant or constant field."],
+    ['unknown field', { partitionByField: 'tenant' }, `partitionByField 'tenant' must name an envelope field: partition by 'apiKeyId', or ${ADD_FIELD}.`],
+    ['raw', { partitionByField: 'x', envelope: RecordEnvelope.RAW },
+      `partitionByField 'x' needs an envelope field, but RecordEnvelope.RAW has none: use RecordEnvelope.withFields([...]) and ${ADD_FIELD}.`],
+    ['request id', { partitionByField: 'requestId' }, `partitionByField 'requestId' would create a prefix per request_id: partition by 'apiKeyId', or ${ADD_FIELD}.`],
+    ['event id', { partitionByField: 'eventId' }, `partitionByField 'eventId' would create a prefix per event_id: partition by 'apiKeyId', or ${ADD_FIELD}.`],
+    ['trace id', { partitionByField: 'traceId', envelope: RecordEnvelope.withFields([EnvelopeField.traceId(), EnvelopeField.stage()]) },
+      `partitionByField 'traceId' would create a prefix per trace_id: partition by 'stage', or ${ADD_FIELD}.`],
+    ['a field of an envelope with none that can partition', { partitionByField: 'x', envelope: RecordEnvelope.withFields([EnvelopeField.requestId()]) },
+      `partitionByField 'x' must name an envelope field: no field of this envelope can partition the output: ${ADD_FIELD}.`],
     ['small buffer', { partitionByField: 'apiKeyId', bufferingSize: Size.mebibytes(10) }, 'bufferingSize must be at least 64 MiB with partitionByField, got 10 MiB.'],
     ['short interval', { partitionByField: 'apiKeyId', bufferingInterval: Duration.seconds(10) }, 'bufferingInterval must be at least 60 seconds with partitionByField, got 10 seconds.'],
     ['prefix without key', { partitionByField: 'apiKeyId', dataOutputPrefix: 'e/!{timestamp:yyyy}/' },
@@ -184,7 +193,7 @@ describe('tenants and partitioning', () => {
       envelope: RecordEnvelope.withFields([EnvelopeField.header('X-Tenant-Id', 'tenant')]),
     });
     template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
-      ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: 'events/tenant=!{partitionKeyFromQuery:tenant}/' }),
+      ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: 'events/tenant=!{partitionKeyFromQuery:tenant}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/' }),
     });
   });
   test('addTenant: a key with its own usage plan, throttle and quota, bound to the stage', () => {

@@ -1,8 +1,8 @@
 import { App, Duration, Size, Stack, TimeZone, aws_apigateway as apigw, aws_iam as iam, aws_kinesisfirehose as firehose, aws_kms as kms } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, EnvelopeFieldSource, RecordEnvelope, TextPlainMode } from '../src';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, EnvelopeFieldSource, Input, RecordEnvelope, TextPlainMode } from '../src';
 import { ColumnRole, FIELD_KINDS } from '../src/private/field-kinds';
-import { QueryTableSpec, namedQueries } from '../src/private/sql';
+import { QueryTableSpec, deduplicationKey, namedQueries } from '../src/private/sql';
 
 function synth(props: ApiToFirehoseProps, extra?: (stack: Stack) => Partial<ApiToFirehoseProps>) {
   const stack = new Stack(new App(), 'S');
@@ -164,13 +164,39 @@ describe('query: partitions', () => {
     const c = new ApiToFirehose(stack, 'Ingest', { query: {}, partitionByField: 'apiKeyId' });
     const tenant = c.addTenant('Acme');
     const t = tableInput(Template.fromStack(stack));
-    expect(t.PartitionKeys.map((k: any) => k.Name)).toEqual(['apikeyid']);
+    expect(t.PartitionKeys.map((k: any) => k.Name)).toEqual(['apikeyid', 'dt']);
     expect(t.StorageDescriptor.Columns.map((k: any) => k.Name)).not.toContain('apikeyid');
     expect(t.Parameters['projection.apikeyid.type']).toBe('enum');
     expect(t.Parameters['projection.apikeyid.values']).toEqual({
       'Fn::Join': ['', [stack.resolve(c.apiKey!.keyId), ',', stack.resolve(tenant.keyId), ',none']],
     });
-    expect(t.Parameters['storage.location.template']['Fn::Join'][1][2]).toBe('/events/apiKeyId=${apikeyid}/');
+    expect(t.Parameters['storage.location.template']['Fn::Join'][1][2]).toBe('/events/apiKeyId=${apikeyid}/${dt}/');
+  });
+
+  test('partitionByField keeps the hours under each value: the default prefix, the dt partition, and queries that prune by dt', () => {
+    const { template } = synth({
+      query: {},
+      envelope: RecordEnvelope.withFields([EnvelopeField.header('X-Tenant-Id', 'tenant'), EnvelopeField.requestId(), EnvelopeField.receivedAt()]),
+      partitionByField: 'tenant',
+    });
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        Prefix: 'events/tenant=!{partitionKeyFromQuery:tenant}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/',
+      }),
+    });
+    const t = tableInput(template);
+    expect(t.PartitionKeys.map((k: any) => k.Name)).toEqual(['tenant', 'dt']);
+    expect(t.StorageDescriptor.Location['Fn::Join'][1][2]).toBe('/events/');
+    expect(t.Parameters).toMatchObject({
+      'projection.tenant.type': 'injected',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy/MM/dd/HH',
+      'projection.dt.interval.unit': 'HOURS',
+      'projection.dt.range': '2025/01/01/00,NOW',
+    });
+    expect(t.Parameters['storage.location.template']['Fn::Join'][1][2]).toBe('/events/tenant=${tenant}/${dt}/');
+    const since = 'WHERE "dt" >= format_datetime((current_timestamp AT TIME ZONE \'UTC\') - INTERVAL \'1\' DAY, \'yyyy/MM/dd/HH\')\n  AND "tenant" = ?';
+    expect(queryStrings(template)['events: recent events']).toContain(since);
   });
 
   test('partitionByField on a header: injected, and the named queries ask for its value', () => {
@@ -253,7 +279,7 @@ describe('query: options', () => {
     ['Parquet compression', { query: { parquet: true }, compression: firehose.Compression.GZIP }, 'compression must be UNCOMPRESSED or unset with query.parquet (the Parquet writer compresses: query.parquetCompression), got GZIP.'],
     ['RAW without properties', { query: {}, envelope: RecordEnvelope.RAW }, 'query needs an eventSchema with properties and no text/plain AS_STRING bodies when the envelope is RAW: each record is the bare event, so its properties are the columns.'],
     ['random prefix', { query: {}, dataOutputPrefix: 'e/!{firehose:random-string}/', errorOutputPrefix: 'x/!{firehose:error-output-type}/' },
-      'query cannot project the dataOutputPrefix \'e/!{firehose:random-string}/\': !{firehose:random-string} puts an unpredictable path in each key.'],
+      'dataOutputPrefix expression \'!{firehose:random-string}\' is not accepted here (a random path in each key, which query cannot project): use !{timestamp:...}.'],
     ['a field named dt', { query: {}, envelope: RecordEnvelope.withFields([EnvelopeField.constant('dt', 'x')]) },
       'query cannot add the partition column \'dt\': a column of that name holds the envelope field or event property.'],
   ])('refused: %s', (_name, props, message) => {
@@ -295,7 +321,7 @@ describe('grantQuery', () => {
 });
 
 describe('the dedup view key', () => {
-  const spec = (fields: { role: ColumnRole | string; column: string }[]): QueryTableSpec => ({
+  const spec = (fields: { role: ColumnRole | string; column: string }[], multiEventRoutes: string[] = ['the batch route (/batch)']): QueryTableSpec => ({
     databaseName: 'db',
     tableName: 'events',
     columns: fields.map((f) => ({ name: f.column, type: 'string' })),
@@ -303,17 +329,86 @@ describe('the dedup view key', () => {
     roles: fields as QueryTableSpec['roles'],
     injected: [],
     timeZone: 'UTC',
+    body: { name: 'body', type: 'string' },
+    multiEventRoutes,
   });
-  const view = (fields: { role: string; column: string }[]) => namedQueries(spec(fields)).find((q) => q.id === 'DeduplicatedView')?.sql;
+  const view = (fields: { role: string; column: string }[], routes?: string[]) =>
+    namedQueries(spec(fields, routes)).find((q) => q.id === 'DeduplicatedView');
+  const SCOPE = { role: ColumnRole.SCOPE, column: 'apikeyid' };
+  const EVENT = { role: ColumnRole.EVENT_ID, column: 'eventid' };
+  const REQUEST = { role: ColumnRole.REQUEST, column: 'requestid' };
+  const INDEX = { role: ColumnRole.INDEX, column: 'index' };
 
   test('a client event id, scoped by API key, else requestId + index', () => {
-    expect(view([
-      { role: ColumnRole.SCOPE, column: 'apikeyid' }, { role: ColumnRole.EVENT_ID, column: 'eventid' },
-      { role: ColumnRole.REQUEST, column: 'requestid' }, { role: ColumnRole.INDEX, column: 'index' },
-    ])).toContain('PARTITION BY "apikeyid", "eventid", CASE WHEN "eventid" IS NULL THEN "requestid" END, CASE WHEN "eventid" IS NULL THEN "index" END)');
+    const v = view([SCOPE, EVENT, REQUEST, INDEX])!;
+    expect(v.sql).toContain('PARTITION BY "apikeyid", "eventid", CASE WHEN "eventid" IS NULL THEN "requestid" END, CASE WHEN "eventid" IS NULL THEN "index" END)');
+    expect(v.description).toBe('Creates events_deduplicated: one row per apikeyid and eventid (events without one: requestid + index) within each '
+      + 'partition. Only copies of one event share this key (a redelivered record, a client\'s retry), never two distinct events');
   });
-  test('no key at all: no view', () => {
-    expect(view([{ role: ColumnRole.RECEIVED_AT, column: 'receivedat' }])).toBeUndefined();
+  test('no event id: requestId + index', () => {
+    expect(view([REQUEST, INDEX])!.sql).toContain('PARTITION BY "requestid", "index")');
+  });
+  test('one event per request (no batch route, no input): the request id alone is a key', () => {
+    expect(view([REQUEST], [])!.sql).toContain('PARTITION BY "requestid")');
+    expect(view([EVENT, REQUEST], [])!.sql).toContain('PARTITION BY "eventid", CASE WHEN "eventid" IS NULL THEN "requestid" END)');
+  });
+  test.each<[string, { role: ColumnRole; column: string }[], string[], string]>([
+    ['a request id without a batch index, with a batch route', [SCOPE, REQUEST], ['the batch route (/batch)'],
+      'the batch route (/batch) writes several events for one request, and the envelope has no batch index to tell them apart: '
+      + 'add EnvelopeField.batchIndex() to the envelope to get it'],
+    ['an event id and a request id without a batch index, with inputs', [SCOPE, EVENT, REQUEST], ['the segment input', 'the otlp input'],
+      'the segment input and the otlp input write several events for one request, and the envelope has no batch index to tell them apart '
+      + 'when they carry no valid event id: add EnvelopeField.batchIndex() to the envelope to get it'],
+    ['an event id without a request id', [SCOPE, EVENT, INDEX], ['the batch route (/batch)'],
+      'the envelope has no request id, so nothing tells distinct events without a valid event id apart: add EnvelopeField.requestId() '
+      + 'and EnvelopeField.batchIndex() to the envelope to get it'],
+    ['no key at all, one event per request', [{ role: ColumnRole.RECEIVED_AT, column: 'receivedat' }], [],
+      'the envelope has no request id, so nothing tells distinct events apart: add EnvelopeField.requestId() to the envelope to get it'],
+  ])('%s: no view, and the reason names the factory to add', (_what, fields, routes, reason) => {
+    expect(view(fields, routes)).toBeUndefined();
+    expect(deduplicationKey(spec(fields, routes))).toEqual({ refusal: reason });
+  });
+  test('RAW: no view, and the reason says why', () => {
+    expect(deduplicationKey({ ...spec([]), body: undefined })).toEqual({
+      refusal: 'RecordEnvelope.RAW records carry no request id to tell events apart: use an envelope with EnvelopeField.requestId() '
+        + 'and EnvelopeField.batchIndex() to get it',
+    });
+  });
+});
+
+describe('the dedup view in a stack: created when its key tells every two events apart, else a synth warning', () => {
+  const USE_ENVELOPE = RecordEnvelope.withFields([
+    EnvelopeField.apiKeyId(), EnvelopeField.requestId(), EnvelopeField.receivedAt(),
+    EnvelopeField.header('X-Tenant-Id', 'tenant'), EnvelopeField.constant('source', 'web'),
+  ]);
+  const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('no deduplicated view'))
+    .map((w) => String(w.entry.data));
+  test.each<[string, ApiToFirehoseProps, string | undefined]>([
+    ['the default envelope', { query: {} }, undefined],
+    ['the README "Use" envelope (no batch index): a batch route', { query: {}, envelope: USE_ENVELOPE },
+      'query: no deduplicated view events_deduplicated (no named query creates it): the batch route (/batch) writes several events for one request, '
+      + 'and the envelope has no batch index to tell them apart: add EnvelopeField.batchIndex() to the envelope to get it. '
+      + 'A view without such a key would keep one row of several distinct events. [ack: cdk-api-to-firehose:noDeduplicatedView]'],
+    ['the "Use" envelope, batch disabled: one event per request', { query: {}, envelope: USE_ENVELOPE, batch: { enabled: false } }, undefined],
+    ['the "Use" envelope, batch of at most one event', { query: {}, envelope: USE_ENVELOPE, batch: { maxEvents: 1 } }, undefined],
+    ['the "Use" envelope, batch disabled, with the Segment input', { query: {}, envelope: USE_ENVELOPE, batch: { enabled: false }, inputs: [Input.segment()] },
+      'query: no deduplicated view events_deduplicated (no named query creates it): the segment input writes several events for one request, '
+      + 'and the envelope has no batch index to tell them apart: add EnvelopeField.batchIndex() to the envelope to get it. '
+      + 'A view without such a key would keep one row of several distinct events. [ack: cdk-api-to-firehose:noDeduplicatedView]'],
+    ['RAW', { query: {}, envelope: RecordEnvelope.RAW, eventSchema: { type: apigw.JsonSchemaType.OBJECT, properties: { a: { type: apigw.JsonSchemaType.STRING } } } },
+      'query: no deduplicated view events_deduplicated (no named query creates it): RecordEnvelope.RAW records carry no request id to tell '
+      + 'events apart: use an envelope with EnvelopeField.requestId() and EnvelopeField.batchIndex() to get it. '
+      + 'A view without such a key would keep one row of several distinct events. [ack: cdk-api-to-firehose:noDeduplicatedView]'],
+  ])('%s', (_what, props, warning) => {
+    const { stack, template } = synth(props);
+    const created = Object.keys(queryStrings(template)).includes('events: create the deduplicated view');
+    expect(created).toBe(warning === undefined);
+    expect(warnings(stack)).toEqual(warning === undefined ? [] : [warning]);
+  });
+  test('the "Use" envelope with EnvelopeField.batchIndex() added: the view, keyed by requestid + index', () => {
+    const { stack, template } = synth({ query: {}, envelope: RecordEnvelope.withFields([...USE_ENVELOPE.fields, EnvelopeField.batchIndex()]) });
+    expect(queryStrings(template)['events: create the deduplicated view']).toContain('PARTITION BY "dt", "requestid", "index" ORDER BY "receivedat"');
+    expect(warnings(stack)).toEqual([]);
   });
 });
 

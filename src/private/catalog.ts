@@ -33,6 +33,8 @@ export interface QuerySettings {
   readonly encryptionKey?: kms.IKey;
   /** What the inputs add to the table (their named queries). */
   readonly inputTables: InputTable[];
+  /** The routes that write several events for one request (the deduplicated view's key must tell them apart). */
+  readonly multiEventRoutes: string[];
 }
 
 /** What `createCatalog` made. */
@@ -107,6 +109,7 @@ export function createCatalog(scope: Construct, s: QuerySettings, bucket: s3.IBu
       injected,
       timeZone: s.timeZoneName,
       body: plan.body,
+      multiEventRoutes: s.multiEventRoutes,
     },
   };
 }

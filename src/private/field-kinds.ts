@@ -91,7 +91,7 @@ export const FIELD_KINDS: Record<EnvelopeFieldSource, FieldKind> = {
   [EnvelopeFieldSource.SOURCE_IP]: contextField('{context.identity.sourceIp}'),
   [EnvelopeFieldSource.STAGE]: contextField('{context.stage}'),
   [EnvelopeFieldSource.USER_AGENT]: headerField(() => 'User-Agent'),
-  [EnvelopeFieldSource.TRACE_ID]: headerField(() => 'X-Amzn-Trace-Id'),
+  [EnvelopeFieldSource.TRACE_ID]: headerField(() => 'X-Amzn-Trace-Id', { partitionRefusal: 'trace_id' }),
   [EnvelopeFieldSource.HEADER]: headerField((f) => f.argument!, { comment: (f) => `Request header ${f.argument}` }),
   [EnvelopeFieldSource.QUERY_PARAMETER]: contextField('', {
     vtl: (f, target) => vtlJsonStringOrNull(target, `{query.get('${f.argument}')}`),

@@ -180,10 +180,9 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
   checkDeliveryStreamName(props.deliveryStreamName);
   const envelope = props.envelope ?? RecordEnvelope.DEFAULT;
   if (partitioning) checkPartitioning(props.partitionByField!, envelope, bufferingInterval, bufferingSize);
-  const dataOutputPrefix = props.dataOutputPrefix
-    ?? (partitioning ? `events/${props.partitionByField}=!{partitionKeyFromQuery:${props.partitionByField}}/` : 'events/');
+  const dataOutputPrefix = props.dataOutputPrefix ?? (partitioning ? partitionedPrefix(props.partitionByField!) : 'events/');
   const errorOutputPrefix = props.errorOutputPrefix ?? 'errors/!{firehose:error-output-type}/';
-  checkPrefix('dataOutputPrefix', dataOutputPrefix, { allowPartitionKeys: partitioning });
+  checkPrefix('dataOutputPrefix', dataOutputPrefix, { allowPartitionKeys: partitioning, query: props.query !== undefined });
   checkPrefix('errorOutputPrefix', errorOutputPrefix, { allowPartitionKeys: false });
   checkPrefixPair(dataOutputPrefix, errorOutputPrefix);
   if (partitioning && !dataOutputPrefix.includes(`!{partitionKeyFromQuery:${props.partitionByField}}`)) {
@@ -359,6 +358,10 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
       envelope,
       timeZoneName: props.timeZone?.timezoneName ?? 'UTC',
       encryptionKey: props.encryptionKey,
+      multiEventRoutes: [
+        ...(batch && batch.maxEvents > 1 ? [`the batch route (/${[...resourceParts, ...batch.pathParts].join('/')})`] : []),
+        ...inputs.map((i) => `the ${i.name} input`),
+      ],
     } : undefined,
     stream,
   };
@@ -398,17 +401,36 @@ function resolveBatch(props: ApiToFirehoseProps): BatchSettings | undefined {
 }
 
 /**
+ * The default data prefix with `partitionByField`: the field's value, then the hour as the plain default writes it
+ * (`YYYY/MM/dd/HH/` in the stream's time zone). Firehose appends its own time path only to a prefix without
+ * expressions, so the partitioned prefix spells it out with `!{timestamp:...}`: the table gets a `dt` partition of
+ * the same format under each value, and a query reads one value's hours only.
+ */
+export function partitionedPrefix(field: string): string {
+  return `events/${field}=!{partitionKeyFromQuery:${field}}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/`;
+}
+
+/** How to add a field that can partition the output, for the refusals. */
+const ADD_PARTITION_FIELD = 'add one to the envelope, e.g. EnvelopeField.header(\'X-Tenant-Id\', \'tenant\'), '
+  + 'EnvelopeField.queryParameter(\'tenant\', \'tenant\'), EnvelopeField.constant(\'source\', \'web\') or EnvelopeField.apiKeyId()';
+
+/**
  * Checks `partitionByField`: it must name an envelope field whose values are few (a key, a tenant, a constant),
- * and buffering must meet the dynamic partitioning minimums.
+ * and buffering must meet the dynamic partitioning minimums. A refusal lists only the fields that would be accepted.
  */
 export function checkPartitioning(field: string, envelope: RecordEnvelope, interval: Duration, size: Size): void {
-  const names = envelope.raw ? [] : envelope.fields.map((f) => f.name);
-  if (!names.includes(field)) {
-    throw new Error(`partitionByField '${field}' must name an envelope field (${names.join(', ') || 'the envelope is raw'}).`);
+  if (envelope.raw) {
+    throw new Error(`partitionByField '${field}' needs an envelope field, but RecordEnvelope.RAW has none: use RecordEnvelope.withFields([...]) and ${ADD_PARTITION_FIELD}.`);
   }
-  const refusal = kindOf(envelope.fields.find((x) => x.name === field)!).partitionRefusal;
+  const accepted = envelope.fields.filter((f) => !kindOf(f).partitionRefusal).map((f) => `'${f.name}'`);
+  const offer = accepted.length > 0 ? `partition by ${accepted.join(', ')}, or ${ADD_PARTITION_FIELD}` : `no field of this envelope can partition the output: ${ADD_PARTITION_FIELD}`;
+  const named = envelope.fields.find((f) => f.name === field);
+  if (!named) {
+    throw new Error(`partitionByField '${field}' must name an envelope field: ${offer}.`);
+  }
+  const refusal = kindOf(named).partitionRefusal;
   if (refusal) {
-    throw new Error(`partitionByField '${field}' would create a prefix per ${refusal}: partition by a key, tenant or constant field.`);
+    throw new Error(`partitionByField '${field}' would create a prefix per ${refusal}: ${offer}.`);
   }
   if (!interval.isUnresolved() && interval.toSeconds() < PARTITIONING_MIN_INTERVAL_SECONDS) {
     throw new Error(`bufferingInterval must be at least ${PARTITIONING_MIN_INTERVAL_SECONDS} seconds with partitionByField, got ${interval.toSeconds()} seconds.`);

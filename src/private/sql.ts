@@ -20,6 +20,11 @@ export interface QueryTableSpec {
   readonly timeZone: string;
   /** The body's column (RAW: none). */
   readonly body?: TableColumn;
+  /**
+   * The routes that write several events for one request (the batch route, each input), named for the warning
+   * given when the envelope cannot tell those events apart. Empty: every request holds one event.
+   */
+  readonly multiEventRoutes: string[];
 }
 
 /** A named query: its name, description and SQL. */
@@ -59,8 +64,8 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
         `FROM ${table}`, ...where(since('\'7\' DAY')), 'GROUP BY 1', 'ORDER BY 1']),
   }];
 
-  const key = dedupKey(column);
-  if (key) {
+  const key = deduplicationKey(t);
+  if ('expressions' in key) {
     const all = [...t.columns.map((c) => c.name), ...t.partitions.map((p) => p.name)].map(ident).join(', ');
     // Partition columns lead the window's PARTITION BY so that filters on them (dt >= ...) reach the table and prune
     // partitions: without them, every query on the view would list and read every partition.
@@ -69,7 +74,8 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
     queries.push({
       id: 'DeduplicatedView',
       name: `${t.tableName}: create the deduplicated view`,
-      description: `Creates ${t.tableName}_deduplicated: one row per ${key.explanation} within each partition`,
+      description: `Creates ${t.tableName}_deduplicated: one row per ${key.explanation} within each partition. `
+        + 'Only copies of one event share this key (a redelivered record, a client\'s retry), never two distinct events',
       sql: lines([
         `CREATE OR REPLACE VIEW ${ident(t.databaseName)}.${ident(`${t.tableName}_deduplicated`)} AS`,
         `SELECT ${all}`,
@@ -84,23 +90,59 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
   return queries;
 }
 
-function dedupKey(column: (role: ColumnRole) => string | undefined) {
-  // The client's own event id, when the envelope carries one, is preferred to requestId + index.
+/** The key of the deduplicated view, or why there is none. */
+export type DeduplicationKey =
+  | { readonly expressions: string[]; readonly explanation: string }
+  | { readonly refusal: string };
+
+/**
+ * The key of the deduplicated view: one that two distinct events never share, or the reason there is none (the
+ * view is then not created: a view that merges distinct events loses them silently, which is worse than no view).
+ *
+ * - The client's event id, scoped by the API key when there is one: copies of an event share it, whichever request
+ *   brought them (a client's retry is a new request).
+ * - Without an event id (no such field, or an event without a valid id: OTLP and shipper lines never have one):
+ *   the request id, which API Gateway makes unique per request, and the event's position in it (`batchIndex`),
+ *   which tells the events of one request apart; a redelivered record repeats both.
+ * - The position is needed only where a request may hold several events: the batch route and the inputs. Without
+ *   it there, or without a request id at all, no key tells two events of one request apart: no view.
+ */
+export function deduplicationKey(t: QueryTableSpec): DeduplicationKey {
+  const column = (role: ColumnRole) => t.roles.find((f) => f.role === role)?.column;
   const eventId = column(ColumnRole.EVENT_ID);
   const requestId = column(ColumnRole.REQUEST);
   const index = column(ColumnRole.INDEX);
   // Client event ids are unique per client: scope them by API key.
   const apiKeyId = column(ColumnRole.SCOPE);
-  const byRequest = requestId ? [requestId, ...(index ? [index] : [])] : [];
-  const scope = apiKeyId ? [ident(apiKeyId)] : [];
+  const several = t.multiEventRoutes.length > 0;
+  const r = t.multiEventRoutes;
+  const routes = r.length > 1 ? `${r.slice(0, -1).join(', ')} and ${r[r.length - 1]} write` : `${r[0]} writes`;
+  if (t.body === undefined) {
+    return {
+      refusal: 'RecordEnvelope.RAW records carry no request id to tell events apart: use an envelope with '
+        + `EnvelopeField.requestId()${several ? ' and EnvelopeField.batchIndex()' : ''} to get it`,
+    };
+  }
+  if (!requestId) {
+    const add = several ? 'EnvelopeField.requestId() and EnvelopeField.batchIndex()' : 'EnvelopeField.requestId()';
+    const which = eventId ? 'events without a valid event id' : 'events';
+    return { refusal: `the envelope has no request id, so nothing tells distinct ${which} apart: add ${add} to the envelope to get it` };
+  }
+  if (several && !index) {
+    return {
+      refusal: `${routes} several events for one request, and the envelope has no batch index to tell them apart`
+        + `${eventId ? ' when they carry no valid event id' : ''}: add EnvelopeField.batchIndex() to the envelope to get it`,
+    };
+  }
+  const byRequest = [requestId, ...(index ? [index] : [])];
   if (eventId) {
+    const scope = apiKeyId ? [ident(apiKeyId)] : [];
     const fallback = byRequest.map((c) => `CASE WHEN ${ident(eventId)} IS NULL THEN ${ident(c)} END`);
     return {
       expressions: [...scope, ident(eventId), ...fallback],
-      explanation: `${apiKeyId ? `${apiKeyId} and ` : ''}${eventId}${byRequest.length > 0 ? ` (else ${byRequest.join(' + ')})` : ''}`,
+      explanation: `${apiKeyId ? `${apiKeyId} and ` : ''}${eventId} (events without one: ${byRequest.join(' + ')})`,
     };
   }
-  if (byRequest.length === 0) return undefined;
   return { expressions: byRequest.map(ident), explanation: byRequest.join(' + ') };
 }
 

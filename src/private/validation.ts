@@ -41,13 +41,35 @@ export function checkBufferingSize(size?: Size): void {
 }
 
 const PREFIX_EXPRESSION = /!\{([^{}]*)\}/g;
-const ALLOWED_NAMESPACES = ['timestamp', 'firehose', 'partitionKeyFromQuery'];
+
+/** What a prefix check needs to know besides the prefix. */
+export interface PrefixContext {
+  /** Whether `!{partitionKeyFromQuery:...}` may be used (partitioning is configured). */
+  readonly allowPartitionKeys: boolean;
+  /** Whether the table's partition projection must read the prefix (`query`): no random path then. */
+  readonly query?: boolean;
+}
+
+/**
+ * The expressions a prefix may use: the data prefix never `!{firehose:error-output-type}` (checkPrefixPair), nor
+ * `!{firehose:random-string}` under `query` (projection cannot list a random path), nor partition keys unless
+ * partitioning is configured; the error prefix never partition keys.
+ */
+function acceptedExpressions(prop: string, opts: PrefixContext): string[] {
+  const error = prop === 'errorOutputPrefix';
+  return [
+    '!{timestamp:...}',
+    ...(error ? ['!{firehose:error-output-type}'] : []),
+    ...(error || !opts.query ? ['!{firehose:random-string}'] : []),
+    ...(opts.allowPartitionKeys ? ['!{partitionKeyFromQuery:...}'] : []),
+  ];
+}
 
 /**
  * Checks a Firehose S3 prefix: at most 1024 characters, no leading slash, and
- * only well-formed `!{namespace:value}` expressions.
+ * only well-formed `!{namespace:value}` expressions. A refusal offers only the expressions the prop accepts.
  */
-export function checkPrefix(prop: string, prefix: string | undefined, opts: { allowPartitionKeys: boolean }): void {
+export function checkPrefix(prop: string, prefix: string | undefined, opts: PrefixContext): void {
   if (prefix === undefined || Token.isUnresolved(prefix)) return;
   if (prefix.length > 1024) {
     throw new Error(`${prop} must be at most 1024 characters, got ${prefix.length}.`);
@@ -55,20 +77,24 @@ export function checkPrefix(prop: string, prefix: string | undefined, opts: { al
   if (prefix.startsWith('/')) {
     throw new Error(`${prop} must not start with '/', got '${prefix}'.`);
   }
+  const accepted = acceptedExpressions(prop, opts).join(', ');
   const stripped = prefix.replace(PREFIX_EXPRESSION, '');
   if (stripped.includes('!{') || stripped.includes('}')) {
-    throw new Error(`${prop} has a malformed expression: use !{namespace:value}, got '${prefix}'.`);
+    throw new Error(`${prop} has a malformed expression: use !{namespace:value} (${accepted}), got '${prefix}'.`);
   }
   for (const m of prefix.matchAll(PREFIX_EXPRESSION)) {
     const [ns, value] = m[1].split(':', 2);
-    if (!ALLOWED_NAMESPACES.includes(ns) || !value) {
-      throw new Error(`${prop} expression '!{${m[1]}}' must be one of !{timestamp:...}, !{firehose:...}, !{partitionKeyFromQuery:...}.`);
+    if (!['timestamp', 'firehose', 'partitionKeyFromQuery'].includes(ns) || !value) {
+      throw new Error(`${prop} expression '!{${m[1]}}' must be one of ${accepted}.`);
     }
     if (ns === 'partitionKeyFromQuery' && !opts.allowPartitionKeys) {
-      throw new Error(`${prop} may use !{partitionKeyFromQuery:...} only when partitioning is configured, got '${prefix}'.`);
+      const why = prop === 'errorOutputPrefix' ? 'must not use !{partitionKeyFromQuery:...}' : 'may use !{partitionKeyFromQuery:...} only with partitionByField';
+      throw new Error(`${prop} ${why}, got '${prefix}': use ${accepted}.`);
     }
-    if (ns === 'firehose' && value !== 'error-output-type' && value !== 'random-string') {
-      throw new Error(`${prop} expression '!{${m[1]}}' is not a Firehose expression (firehose:error-output-type, firehose:random-string).`);
+    if (ns === 'firehose' && !accepted.includes(`!{${m[1]}}`)) {
+      const why = value === 'random-string' ? ' (a random path in each key, which query cannot project)'
+        : value === 'error-output-type' ? ' (it names failed records\' folders, in errorOutputPrefix only)' : '';
+      throw new Error(`${prop} expression '!{${m[1]}}' is not accepted here${why}: use ${accepted}.`);
     }
   }
 }

@@ -1,11 +1,14 @@
-import { Duration, RemovalPolicy, Stack, aws_athena as athena, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, aws_athena as athena, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Catalog, QuerySettings } from './catalog';
 import { acknowledgeBoth, acknowledgeCheckov } from './nag';
-import { namedQueries } from './sql';
+import { deduplicationKey, namedQueries } from './sql';
 
 /** The Athena engine: version 3 is Trino. */
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+
+/** The id of the synth warning given when the deduplicated view is not created. */
+export const NO_DEDUPLICATED_VIEW_WARNING = 'cdk-api-to-firehose:noDeduplicatedView';
 
 /** What `createQuery` made. */
 export interface Query {
@@ -56,6 +59,11 @@ export function createQuery(scope: Construct, catalog: Catalog, s: QuerySettings
       },
     },
   });
+  const key = deduplicationKey(catalog.spec);
+  if ('refusal' in key) {
+    Annotations.of(scope).addWarningV2(NO_DEDUPLICATED_VIEW_WARNING, `query: no deduplicated view ${catalog.tableName}_deduplicated `
+      + `(no named query creates it): ${key.refusal}. A view without such a key would keep one row of several distinct events.`);
+  }
   const specs = [...namedQueries(catalog.spec), ...s.inputTables.flatMap((t) => t.queries(catalog.spec))];
   const queries = specs.map((q) => {
     const nq = new athena.CfnNamedQuery(scope, q.id, {

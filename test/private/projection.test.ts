@@ -1,4 +1,5 @@
 import { formatDate, partitionLayout } from '../../src/private/projection';
+import { partitionedPrefix } from '../../src/private/resolve';
 
 describe('partition layout from the Firehose prefix', () => {
   test('a plain prefix: Firehose appends YYYY/MM/dd/HH/, one hourly dt partition', () => {
@@ -39,6 +40,22 @@ describe('partition layout from the Firehose prefix', () => {
         { name: 'dt', kind: 'date', format: 'yyyy/MM/dd/HH', intervalUnit: 'HOURS' },
       ],
     });
+  });
+
+  test('the default prefix with partitionByField: the key, then the hours as the plain default writes them', () => {
+    const prefix = partitionedPrefix('tenant');
+    expect(prefix).toBe('events/tenant=!{partitionKeyFromQuery:tenant}/!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/!{timestamp:HH}/');
+    const layout = partitionLayout(prefix);
+    expect(layout).toEqual({
+      locationPrefix: 'events/',
+      template: 'events/tenant=${tenant}/${dt}/',
+      columns: [
+        { name: 'tenant', kind: 'key', key: 'tenant' },
+        { name: 'dt', kind: 'date', format: 'yyyy/MM/dd/HH', intervalUnit: 'HOURS' },
+      ],
+    });
+    // The same dt values as the plain default's path (Firehose's YYYY/MM/dd/HH/), so queries and docs carry over.
+    expect(layout.columns[1].format).toBe(partitionLayout('events/').columns[0].format);
   });
 
   test('a partition key without time: no dt (Firehose adds its time path only to plain prefixes)', () => {

@@ -1,5 +1,6 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import {
+  PrefixContext,
   checkBufferingInterval,
   checkBufferingSize,
   checkCertificateRegion,
@@ -52,19 +53,42 @@ describe('prefixes', () => {
   ])('data prefix %p is accepted', (p) => {
     expect(() => checkPrefix('dataOutputPrefix', p, { allowPartitionKeys: false })).not.toThrow();
   });
+  const DATA = '!{timestamp:...}, !{firehose:random-string}';
   test.each([
     ['/events/', "dataOutputPrefix must not start with '/', got '/events/'."],
-    ['e/!{timestamp:yyyy', "dataOutputPrefix has a malformed expression: use !{namespace:value}, got 'e/!{timestamp:yyyy'."],
-    ['e/!{time:yyyy}/', "dataOutputPrefix expression '!{time:yyyy}' must be one of !{timestamp:...}, !{firehose:...}, !{partitionKeyFromQuery:...}."],
-    ['e/!{timestamp}/', "dataOutputPrefix expression '!{timestamp}' must be one of !{timestamp:...}, !{firehose:...}, !{partitionKeyFromQuery:...}."],
-    ['e/!{firehose:nope}/', "dataOutputPrefix expression '!{firehose:nope}' is not a Firehose expression (firehose:error-output-type, firehose:random-string)."],
-    ['e/!{partitionKeyFromQuery:k}/', "dataOutputPrefix may use !{partitionKeyFromQuery:...} only when partitioning is configured, got 'e/!{partitionKeyFromQuery:k}/'."],
+    ['e/!{timestamp:yyyy', `dataOutputPrefix has a malformed expression: use !{namespace:value} (${DATA}), got 'e/!{timestamp:yyyy'.`],
+    ['e/!{time:yyyy}/', `dataOutputPrefix expression '!{time:yyyy}' must be one of ${DATA}.`],
+    ['e/!{timestamp}/', `dataOutputPrefix expression '!{timestamp}' must be one of ${DATA}.`],
+    ['e/!{firehose:nope}/', `dataOutputPrefix expression '!{firehose:nope}' is not accepted here: use ${DATA}.`],
+    ['e/!{firehose:error-output-type}/', "dataOutputPrefix expression '!{firehose:error-output-type}' is not accepted here (it names failed records' "
+      + `folders, in errorOutputPrefix only): use ${DATA}.`],
+    ['e/!{partitionKeyFromQuery:k}/', `dataOutputPrefix may use !{partitionKeyFromQuery:...} only with partitionByField, got 'e/!{partitionKeyFromQuery:k}/': use ${DATA}.`],
     ['x'.repeat(1025), 'dataOutputPrefix must be at most 1024 characters, got 1025.'],
-  ])('data prefix %p is refused', (p, msg) => {
+  ])('data prefix %p is refused, offering only what it accepts', (p, msg) => {
     expect(() => checkPrefix('dataOutputPrefix', p, { allowPartitionKeys: false })).toThrow(msg);
   });
-  test('a partition key expression is accepted when partitioning is configured', () => {
-    expect(() => checkPrefix('dataOutputPrefix', 'e/!{partitionKeyFromQuery:k}/', { allowPartitionKeys: true })).not.toThrow();
+  test('each refusal offers only expressions the same check accepts', () => {
+    const cases: [string, PrefixContext][] = [
+      ['dataOutputPrefix', { allowPartitionKeys: false }], ['dataOutputPrefix', { allowPartitionKeys: true }],
+      ['dataOutputPrefix', { allowPartitionKeys: true, query: true }], ['errorOutputPrefix', { allowPartitionKeys: false }],
+    ];
+    for (const [prop, opts] of cases) {
+      const message = (() => { try { checkPrefix(prop, 'e/!{nope:x}/', opts); } catch (e) { return (e as Error).message; } return ''; })();
+      const offered = [...message.matchAll(/!\{([A-Za-z]+):([^{}.]+|\.\.\.)\}/g)].map((m) => m[0]).filter((x) => x !== '!{nope:x}');
+      expect(offered.length).toBeGreaterThan(0);
+      for (const o of offered) expect(() => checkPrefix(prop, `e/${o.replace('...', 'yyyy')}/`, opts)).not.toThrow();
+    }
+  });
+  test('with query, a random path is refused with the reason; partition keys are offered with partitionByField', () => {
+    expect(() => checkPrefix('dataOutputPrefix', 'e/!{firehose:random-string}/', { allowPartitionKeys: true, query: true })).toThrow(
+      "dataOutputPrefix expression '!{firehose:random-string}' is not accepted here (a random path in each key, which query cannot project): "
+      + 'use !{timestamp:...}, !{partitionKeyFromQuery:...}.');
+  });
+  test('an error prefix: error-output-type and random-string, never partition keys', () => {
+    const ERROR = '!{timestamp:...}, !{firehose:error-output-type}, !{firehose:random-string}';
+    expect(() => checkPrefix('errorOutputPrefix', 'x/!{firehose:error-output-type}/!{firehose:random-string}/', { allowPartitionKeys: false })).not.toThrow();
+    expect(() => checkPrefix('errorOutputPrefix', 'x/!{partitionKeyFromQuery:k}/', { allowPartitionKeys: false })).toThrow(
+      `errorOutputPrefix must not use !{partitionKeyFromQuery:...}, got 'x/!{partitionKeyFromQuery:k}/': use ${ERROR}.`);
   });
   test('an error prefix needs error-output-type when expressions are used', () => {
     expect(() => checkPrefixPair('events/', 'errors/!{firehose:error-output-type}/')).not.toThrow();
