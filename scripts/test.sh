@@ -44,6 +44,8 @@ step "End-to-end on LocalStack and Trino, and beside it the Python, Java and Go 
   printf '[consumers] consumers: %s in %ss\n' "$([ "$rc" = 0 ] && echo passed || echo "FAILED ($rc)")" "$((SECONDS - t))"; exit "$rc") &
 consumers_pid=$!
 e2e_rc=0
+# The consumer builds beside them slow the services' start: give them room.
+export TRINO_START_TIMEOUT=${TRINO_START_TIMEOUT:-600} LOCALSTACK_START_TIMEOUT=${LOCALSTACK_START_TIMEOUT:-300}
 scripts/local/localstack.sh install
 scripts/local/trino.sh install   # Trino 476 + plugins via Maven (cached in ~/.m2 and ~/.cache)
 scripts/local/localstack.sh run -- scripts/local/trino.sh run -- scripts/e2e.sh || e2e_rc=$?
