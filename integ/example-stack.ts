@@ -162,5 +162,20 @@ export class ExampleStack extends Stack {
     out('StreamApiKeyId', this.stream.apiKey!.keyId);
     out('StreamBucketName', this.stream.bucket!.bucketName);
     out('KinesisStreamName', this.stream.stream!.streamName);
+
+    // What each sender is configured with (README: "What each sender is configured with: `endpoints`"); the OTLP,
+    // Snowplow and shipper values exist only with senderInputs.
+    const { segment, otlp, snowplowCollectorUrl, logShippersUrl, batchUrl } = this.ingest.endpoints;
+    const senderOutputs: [string, string | undefined][] = [
+      ['SegmentHost', segment?.host],
+      ['SegmentPath', segment?.path],
+      ['SegmentApiHost', segment?.apiHost],
+      ['SegmentBaseUrl', segment?.baseUrl],
+      ['OtlpEndpoint', otlp?.endpoint],
+      ['SnowplowCollectorUrl', snowplowCollectorUrl],
+      ['LogShippersUrl', logShippersUrl],
+      ['BatchUrl', batchUrl],
+    ];
+    for (const [name, value] of senderOutputs) if (value !== undefined) out(name, value);
   }
 }
