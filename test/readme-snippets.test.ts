@@ -122,7 +122,8 @@ function libraryApi(program: ts.Program): Api {
   const lastParamProps = (sig: ts.Signature) => {
     const last = sig.parameters[sig.parameters.length - 1];
     const type = last && checker.getNonNullableType(checker.getTypeOfSymbol(last));
-    return type && (type.getSymbol()?.flags ?? 0) & ts.SymbolFlags.Interface ? propsOf(type) : [];
+    const declaration = type?.getSymbol()?.declarations?.[0];
+    return type && declaration && ts.isInterfaceDeclaration(declaration) ? propsOf(type) : [];
   };
   for (const sym of checker.getExportsOfModule(checker.getSymbolAtLocation(index)!)) {
     api.exports.add(sym.name);
@@ -222,7 +223,7 @@ describe('README.md Python blocks', () => {
       const [cls, member] = call.func.split(/[.#]/);
       const key = member === undefined ? cls : `${cls}${call.func.includes('#') ? '#' : '.'}${[...(api.members.get(cls) ?? [])].find((m) => snake(m) === member) ?? member}`;
       const allowed = [...(api.kwargs.get(key) ?? [])].map(snake);
-      for (const k of call.kwargs.filter((k) => !allowed.includes(k))) out.push(`${call.func}(${k}=): no such keyword argument`);
+      for (const kw of call.kwargs.filter((k) => !allowed.includes(k))) out.push(`${call.func}(${kw}=): no such keyword argument`);
     }
     return out;
   }
