@@ -7,16 +7,22 @@ import { ApiToFirehose } from '../src';
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-/** The fenced code blocks of README.md with their language. */
-function blocks(lang: string): string[] {
-  return [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].filter((m) => m[1] === lang).map((m) => m[2]);
-}
-
 describe('README.md', () => {
-  test('starts with the two commands: the demo, then the whole test suite', () => {
-    const first = readme.match(/```bash\n([\s\S]*?)```/)![1].trim().split('\n').map((l) => l.replace(/\s+#.*$/, ''));
+  test('"Try it locally", within the first screen, gives the two commands: the demo, then the whole test suite', () => {
+    const section = readme.indexOf('\n## Try it locally\n');
+    expect(section).toBeGreaterThan(0);
+    expect(readme.slice(0, section).split('\n').length).toBeLessThan(80);
+    expect([...readme.slice(0, section).matchAll(/^## /gm)].length).toBeLessThanOrEqual(3);
+    const first = readme.slice(section).match(/```bash\n([\s\S]*?)```/)![1].trim().split('\n').map((l) => l.replace(/\s+#.*$/, ''));
     expect(first).toEqual(['bash scripts/demo.sh', 'bash scripts/test.sh']);
-    expect(readme.indexOf('```bash')).toBeLessThan(readme.indexOf('\n## '));
+  });
+
+  test('the first screen says what it is, how to install it, and a quick start that makes the construct', () => {
+    const headings = [...readme.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+    expect(headings.slice(0, 3)).toEqual(['Install', 'Quick start', 'Try it locally']);
+    expect(readme.slice(0, readme.indexOf('\n## ')).length).toBeLessThan(2500);
+    const quick = readme.slice(readme.indexOf('\n## Quick start\n'), readme.indexOf('\n## Try it locally\n'));
+    expect(quick).toMatch(/new ApiToFirehose\(stack, /);
   });
 
   test('.ci/run runs the README test command', () => {
@@ -32,11 +38,12 @@ describe('README.md', () => {
     ['python', 'test/consumers/python/app.py'],
     ['java', 'test/consumers/java/src/main/java/io/github/cdkapitofirehose/consumer/ConsumerApp.java'],
     ['go', 'test/consumers/go/app.go'],
-  ])('the %s example is an excerpt of %s (kept in sync)', (lang, file) => {
+  ])('the %s example of docs/guide/languages.md is an excerpt of %s (kept in sync)', (lang, file) => {
     const source = readFileSync(join(root, file), 'utf8');
-    const [example] = blocks(lang);
+    const section = readFileSync(join(root, 'docs', 'guide', 'languages.md'), 'utf8');
+    const example = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].find((m) => m[1] === lang)?.[2];
     expect(example).toBeDefined();
-    for (const line of example.split('\n').filter((l) => l.trim() !== '')) {
+    for (const line of example!.split('\n').filter((l) => l.trim() !== '')) {
       expect(source).toContain(line);
     }
   });
@@ -83,11 +90,13 @@ describe('README.md', () => {
     });
   });
 
-  test('the Query section\'s SQL is what the construct synthesizes', () => {
+  test('docs/guide/query.md\'s SQL is what the construct synthesizes', () => {
     const stack = new Stack(new App(), 'S');
     new ApiToFirehose(stack, 'Ingest', { query: { databaseName: 'analytics' } });
     const synthesized = Object.values(Template.fromStack(stack).findResources('AWS::Athena::NamedQuery'))
       .map((q: any) => `-- ${q.Properties.Name}\n${q.Properties.QueryString};`).join('\n\n');
-    expect(blocks('sql')).toEqual([`${synthesized}\n`]);
+    const guide = readFileSync(join(root, 'docs', 'guide', 'query.md'), 'utf8');
+    const sql = [...guide.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(sql).toEqual([`${synthesized}\n`]);
   });
 });
