@@ -204,6 +204,7 @@ export class ApiToFirehose extends Construct {
           workGroupName: this.query.workGroupName,
           workGroup: this.query.workGroup,
           resultsBucket: this.query.resultsBucket,
+          encryptionKey: s.query.encryptionKey,
         });
         if (s.query.curated.rawRetention) {
           (this.bucket as s3.Bucket).addLifecycleRule({ id: 'RawRetention', prefix: s.query.plan.layout.locationPrefix, expiration: s.query.curated.rawRetention });

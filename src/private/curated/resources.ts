@@ -5,14 +5,14 @@
  * privilege role for the three machines.
  */
 import {
-  Arn, Aws, Duration, Stack, aws_athena as athena, aws_cloudwatch as cloudwatch, aws_events as events,
-  aws_events_targets as targets, aws_glue as glue, aws_iam as iam, aws_s3 as s3, aws_stepfunctions as sfn,
+  Aws, Duration, Stack, aws_athena as athena, aws_cloudwatch as cloudwatch, aws_events as events,
+  aws_events_targets as targets, aws_glue as glue, aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ERASURE_COLUMNS } from './ddl';
 import { CuratedColumn, CuratedType, EVENT_TIME_COLUMN } from './kind';
 import { CuratedPlan, CuratedSettings } from './plan';
-import { acknowledgeBoth } from '../nag';
+import { acknowledge, acknowledgeBoth, nagFindingId } from '../nag';
 
 export interface CuratedResourcesProps {
   readonly plan: CuratedPlan;
@@ -26,6 +26,8 @@ export interface CuratedResourcesProps {
   readonly workGroupName: string;
   readonly workGroup: athena.CfnWorkGroup;
   readonly resultsBucket: s3.IBucket;
+  /** The key of the events and results buckets, when customer-managed. */
+  readonly encryptionKey?: kms.IKey;
 }
 
 export interface CuratedResources {
@@ -122,19 +124,29 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
     actions: ['glue:GetTable', 'glue:UpdateTable'],
     resources: all.map((t) => glueArn('table', `${p.databaseName}/${t.name}`)),
   }));
-  p.bucket.grantRead(role, `${p.rawPrefix}*`);
-  p.bucket.grantReadWrite(role, 'curated/*');
-  p.bucket.grantDelete(role, 'curated/*');
-  p.resultsBucket.grantReadWrite(role);
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [p.bucket.bucketArn, p.resultsBucket.bucketArn] }));
-  acknowledgeBoth(role, 'AwsSolutions-IAM5', 'CKV_AWS_111',
-    'Object wildcards are this bucket\'s raw prefix (read) and curated/ prefix (Iceberg data and metadata files, '
-    + 'named by the engine), and the results bucket\'s objects (named by Athena).');
+  const rawObjects = p.bucket.arnForObjects(`${p.rawPrefix}*`);
+  const curatedObjects = p.bucket.arnForObjects('curated/*');
+  const results = p.resultsBucket.arnForObjects('*');
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [rawObjects] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], resources: [curatedObjects, results] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [p.bucket.bucketArn, p.resultsBucket.bucketArn] }));
+  if (p.encryptionKey) {
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [p.encryptionKey.keyArn] }));
+  }
+  const policy = role.node.findChild('DefaultPolicy');
+  for (const [arn, why] of [
+    [rawObjects, 'the raw lines, read by the MERGE (objects named by Firehose)'],
+    [curatedObjects, 'the curated tables\' Iceberg data and metadata files (named by the engine)'],
+    [results, 'Athena\'s query results (named by Athena)'],
+    ['*', 'X-Ray tracing of the state machines (xray:PutTraceSegments and friends take no resource)'],
+  ]) {
+    acknowledge(policy, nagFindingId('AwsSolutions-IAM5', 'Resource', scope, arn), `Object wildcard: ${why}.`);
+  }
 
   const query = (name: string, sql: string, parameters?: string): sfn.IChainable => new sfn.CustomState(scope, name, {
     stateJson: {
       Type: 'Task',
-      Resource: Arn.format({ service: 'states', resource: 'athena', resourceName: 'startQueryExecution.sync', account: '', region: '', arnFormat: undefined }, stack),
+      Resource: `arn:${Aws.PARTITION}:states:::athena:startQueryExecution.sync`,
       Parameters: {
         QueryString: sql,
         WorkGroup: p.workGroupName,
