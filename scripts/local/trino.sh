@@ -254,12 +254,12 @@ hive.partition-projection-enabled=true
 hive.non-managed-table-writes-enabled=true
 hive.iceberg-catalog-name=iceberg
 EOF
-  # The curated tables (Iceberg) in the same metastore, so that each catalog reaches the other's tables by redirection,
+  # The curated tables (Iceberg) in the same metastore (Trino's Iceberg connector names its file metastore
+  # TESTING_FILE_METASTORE; hive_metastore would want Thrift), so that each catalog reaches the other's tables by redirection,
   # as Athena reaches Hive and Iceberg tables of one Glue catalog. Data and Iceberg metadata in LocalStack S3.
   cat >"$ETC_DIR/catalog/iceberg.properties" <<EOF
 connector.name=iceberg
-iceberg.catalog.type=hive_metastore
-hive.metastore=file
+iceberg.catalog.type=TESTING_FILE_METASTORE
 hive.metastore.catalog.dir=local:///metastore
 iceberg.hive-catalog-name=hive
 fs.native-local.enabled=true
