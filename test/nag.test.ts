@@ -1,6 +1,6 @@
 import {
-  App, Duration, Stack, aws_apigateway as apigw, aws_certificatemanager as acm, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_route53 as route53,
-  aws_s3 as s3,
+  App, Duration, Stack, aws_apigateway as apigw, aws_certificatemanager as acm, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms,
+  aws_route53 as route53, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiEndpoint, ApiToFirehose, ApiToFirehoseProps, BatchMode, Input } from '../src';

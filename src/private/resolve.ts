@@ -18,9 +18,9 @@ import {
 import { BatchMode } from '../batch';
 import { CorsSettings } from '../cors';
 import { ApiEndpoint, DomainOptions } from '../endpoint-options';
+import { EnvelopeFieldSource } from '../envelope-field';
 import { Input } from '../input';
 import { DEFAULT_MAX_EVENTS } from '../limits';
-import { EnvelopeFieldSource } from '../envelope-field';
 import { ApiToFirehoseProps } from '../props';
 import { RecordEnvelope } from '../record-envelope';
 import { TextPlainMode } from '../text-plain';

@@ -55,8 +55,11 @@ function named(table: string, label: string): string {
 
 const curatedNames = icebergTables.map((r) => r.Properties.TableInput.Name as string);
 const T = {
-  events: 'events_curated_events', segment: 'events_curated_segment', otlp: 'events_curated_otlp_logs',
-  snowplow: 'events_curated_snowplow', erasures: 'events_curated_erasures',
+  events: 'events_curated_events',
+  segment: 'events_curated_segment',
+  otlp: 'events_curated_otlp_logs',
+  snowplow: 'events_curated_snowplow',
+  erasures: 'events_curated_erasures',
 };
 const kindTables = [T.events, T.segment, T.otlp, T.snowplow];
 
@@ -160,8 +163,14 @@ test('a batch retried across an hour boundary gives one row per event id', async
   const track = (await trino.objects(`SELECT type, event, user_id, message_id, CAST("timestamp" AS varchar) AS ts, CAST(event_time AS varchar) AS et, properties, source
     FROM "${DATABASE}"."${T.segment}" WHERE type = 'track'`))[0];
   expect(track).toEqual({
-    type: 'track', event: 'Clicked', user_id: 'u1', message_id: expect.stringMatching(/^node-next-/),
-    ts: '2026-12-03 18:50:38.593000', et: '2026-12-03 18:50:38.593000', properties: '{"a":1}', source: 'apikeyid123',
+    type: 'track',
+    event: 'Clicked',
+    user_id: 'u1',
+    message_id: expect.stringMatching(/^node-next-/),
+    ts: '2026-12-03 18:50:38.593000',
+    et: '2026-12-03 18:50:38.593000',
+    properties: '{"a":1}',
+    source: 'apikeyid123',
   });
   const partitions = await trino.query(`SELECT CAST(partition.event_time_day AS varchar) FROM "${DATABASE}"."${T.segment}$partitions"`);
   expect(partitions.rows).toEqual([['2026-12-03']]);
@@ -187,8 +196,18 @@ test('a Segment and OTLP mix (and Snowplow) in one object: each kind to its own 
   const attr = (k: string) => record.attributes.find((a: any) => a.key === k).value;
   expect(log).toEqual({
     // timeUnixNano ...123456789 in Iceberg's microseconds: Trino (and so Athena) rounds when it casts.
-    time: '2026-01-01 00:00:00.123457', severity_number: 17, severity_text: 'ERROR', trace_id: record.traceId, span_id: record.spanId,
-    service_name: 'checkout', str: attr('str').stringValue, int: String(attr('int').intValue), enduser: 'u1', user_id: 'u1', version: '1.2.3', scope_name: 'capture-test',
+    time: '2026-01-01 00:00:00.123457',
+    severity_number: 17,
+    severity_text: 'ERROR',
+    trace_id: record.traceId,
+    span_id: record.spanId,
+    service_name: 'checkout',
+    str: attr('str').stringValue,
+    int: String(attr('int').intValue),
+    enduser: 'u1',
+    user_id: 'u1',
+    version: '1.2.3',
+    scope_name: 'capture-test',
   });
   const ue = (await trino.objects(`SELECT event, app_id, unstruct_event, CAST(dvce_created_tstamp AS varchar) AS dtm FROM "${DATABASE}"."${T.snowplow}" WHERE event = 'ue'`))[0] as any;
   expect(ue.app_id).toBe('shop');
@@ -206,8 +225,12 @@ test('events that arrive after a merge (a late file in an hour already merged) a
 
 test('an erasure deletes the user from every curated table, and a later merge does not bring them back', async () => {
   const before = await counts();
-  const ofU1 = { events: await count(T.events, 'user_id = \'u1\''), segment: await count(T.segment, 'user_id = \'u1\''),
-    otlp: await count(T.otlp, 'user_id = \'u1\''), snowplow: await count(T.snowplow, 'user_id = \'u1\'') };
+  const ofU1 = {
+    events: await count(T.events, 'user_id = \'u1\''),
+    segment: await count(T.segment, 'user_id = \'u1\''),
+    otlp: await count(T.otlp, 'user_id = \'u1\''),
+    snowplow: await count(T.snowplow, 'user_id = \'u1\''),
+  };
   expect(ofU1).toEqual({ events: 1, segment: 5, otlp: 1, snowplow: 1 });
   await execute(named(T.erasures, 'record an erasure'), 'u1');
   await execute(named(T.erasures, 'record an erasure'), 'u1');

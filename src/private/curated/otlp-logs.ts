@@ -21,7 +21,7 @@ function fromNanosText(text: string): string {
 
 export function otlpLogsKind(line: RawLine): CuratedKind {
   const attributes = attributesMap(line.json('$.attributes'));
-  const resource = attributesMap(`json_format(json_extract("resource", '$.attributes'))`);
+  const resource = attributesMap('json_format(json_extract("resource", \'$.attributes\'))');
   const time = fromNanosText(line.scalar('$.timeUnixNano'));
   const observed = fromNanosText(line.scalar('$.observedTimeUnixNano'));
   return {
@@ -41,7 +41,7 @@ export function otlpLogsKind(line: RawLine): CuratedKind {
       { name: 'service_name', type: 'string', comment: 'The resource\'s service.name', expression: `element_at(${resource}, 'service.name')` },
       { name: 'attributes', type: 'map', comment: 'The log record\'s attributes', expression: attributes },
       { name: 'resource_attributes', type: 'map', comment: 'The resource\'s attributes', expression: resource },
-      { name: 'scope_name', type: 'string', comment: 'The instrumentation scope\'s name', expression: `json_extract_scalar("scope", '$.name')` },
+      { name: 'scope_name', type: 'string', comment: 'The instrumentation scope\'s name', expression: 'json_extract_scalar("scope", \'$.name\')' },
     ],
   };
 }

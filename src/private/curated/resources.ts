@@ -171,7 +171,8 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
   const upkeepStateMachine = new sfn.StateMachine(scope, 'CuratedUpkeep', {
     comment: 'Compacts the curated tables and expires their old snapshots',
     definitionBody: sfn.DefinitionBody.fromChainable(chain(plan.tables.flatMap((t) => [
-      query(`Optimize ${t.tableName}`, t.optimize), query(`Vacuum ${t.tableName}`, t.vacuum)]))),
+      query(`Optimize ${t.tableName}`, t.optimize), query(`Vacuum ${t.tableName}`, t.vacuum),
+    ]))),
     role,
     timeout: Duration.hours(6),
     tracingEnabled: true,
