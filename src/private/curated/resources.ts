@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { ERASURE_COLUMNS } from './ddl';
 import { CuratedColumn, CuratedType, EVENT_TIME_COLUMN } from './kind';
 import { CuratedPlan, CuratedSettings } from './plan';
-import { acknowledge, acknowledgeBoth, nagFindingId } from '../nag';
+import { acknowledge, nagFindingId } from '../nag';
 
 export interface CuratedResourcesProps {
   readonly plan: CuratedPlan;
@@ -192,7 +192,7 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
     // The machine depends on the role through its RoleArn already; keep the policy dependency only (cfn-lint W3005).
     const cfn = m.node.defaultChild as sfn.CfnStateMachine;
     cfn.addOverride('DependsOn', [stack.getLogicalId(policy.node.defaultChild as CfnResource)]);
-    acknowledgeBoth(m, 'AwsSolutions-SF1', 'CKV_AWS_284',
+    acknowledge(m, 'AwsSolutions-SF1',
       'Each run\'s statements and their outcome are in Athena\'s query history; failed runs alarm (CuratedFailedRuns).');
   }
 
