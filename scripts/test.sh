@@ -39,7 +39,7 @@ bash scripts/actionlint.sh
 
 step "End-to-end on LocalStack and Trino (deploy the example stack, POST, read S3; the client from Node and in Chromium; query S3 with Athena's engine)"
 scripts/local/localstack.sh install
-scripts/local/trino.sh install   # Trino 476 + hive plugin via Maven (~450 MB, cached in ~/.m2 and ~/.cache)
+scripts/local/trino.sh install   # Trino 476 + hive and iceberg plugins via Maven (~800 MB, cached in ~/.m2 and ~/.cache)
 scripts/local/localstack.sh run -- scripts/local/trino.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
 step "Python, Java and Go packages and their consumer apps"
