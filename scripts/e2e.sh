@@ -5,20 +5,21 @@
 # (test/e2e/shared-example.ts). Every line is prefixed with its lane; each lane's time is printed at its end.
 #
 #   scripts/e2e.sh              every lane
-#   scripts/e2e.sh LANE...      these lanes only (streams, http)
+#   scripts/e2e.sh LANE...      these lanes only (streams, query, http)
 #
 # Why these lanes: the streams lane holds every suite that writes to LocalStack's Kinesis (kinesis-target injects
-# faults through KINESIS_ERROR_PROBABILITY, which is process-wide) and the long Trino suites; the http lane holds the
-# suites over HTTP, Chromium and small stacks of their own. test/e2e-lanes.test.ts fails when a suite is in no lane
+# faults through KINESIS_ERROR_PROBABILITY, which is process-wide); the query lane the Trino suites (they mostly wait
+# on Trino); the http lane the suites over HTTP, Chromium and small stacks of their own. test/e2e-lanes.test.ts fails when a suite is in no lane
 # or in two.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 declare -A LANES=(
-  [streams]="kinesis-source kinesis-target trino query dedup"
+  [streams]="kinesis-source kinesis-target"
+  [query]="trino query dedup curated"
   [http]="api client inputs segment browser domain empty-body log-encryption"
 )
-ORDER=(streams http)
+ORDER=(streams query http)
 
 run_lane() {
   local lane=$1 start=$SECONDS suites glob rc

@@ -47,7 +47,7 @@ e2e_rc=0
 # The consumer builds beside them slow the services' start: give them room.
 export TRINO_START_TIMEOUT=${TRINO_START_TIMEOUT:-600} LOCALSTACK_START_TIMEOUT=${LOCALSTACK_START_TIMEOUT:-300}
 scripts/local/localstack.sh install
-scripts/local/trino.sh install   # Trino 476 + plugins via Maven (cached in ~/.m2 and ~/.cache)
+scripts/local/trino.sh install   # Trino 476 + hive and iceberg plugins via Maven (~800 MB, cached in ~/.m2 and ~/.cache)
 scripts/local/localstack.sh run -- scripts/local/trino.sh run -- scripts/e2e.sh || e2e_rc=$?
 consumers_rc=0
 wait "$consumers_pid" || consumers_rc=$?

@@ -8,12 +8,15 @@ import {
   aws_kinesisfirehose as firehose,
   aws_logs as logs,
   aws_s3 as s3,
+  aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BatchMode } from './batch';
 import { createAccess, createTenant } from './private/access';
 import { addJsonGatewayResponses, createApi } from './private/api';
 import { Catalog, createCatalog } from './private/catalog';
+import { planCurated } from './private/curated/plan';
+import { createCurated } from './private/curated/resources';
 import { createBucket, createDelivery } from './private/delivery';
 import { senderEndpoints } from './private/endpoints';
 import { acknowledgeMethodFindings, createMethods } from './private/methods';
@@ -106,6 +109,12 @@ export class ApiToFirehose extends Construct {
   public readonly workGroup?: athena.CfnWorkGroup;
   /** The bucket of Athena query results (with `query`). */
   public readonly queryResultsBucket?: s3.IBucket;
+  /** The curated (Iceberg) tables, the erasure table last (with `query.curated`). */
+  public readonly curatedTables?: glue.CfnTable[];
+  /** The state machine that merges the newest raw lines into the curated tables (with `query.curated`). */
+  public readonly curatedMergeStateMachine?: sfn.IStateMachine;
+  /** The state machine that erases a user (input `{"userId": "..."}`) from the curated tables (with `query.curated`). */
+  public readonly curatedErasureStateMachine?: sfn.IStateMachine;
   /** The named queries: recent events, events per hour, and the deduplicated view when the envelope has a key for it. */
   public readonly namedQueries: athena.CfnNamedQuery[] = [];
 
@@ -192,6 +201,29 @@ export class ApiToFirehose extends Construct {
       this.workGroup = this.query.workGroup;
       this.queryResultsBucket = this.query.resultsBucket;
       this.namedQueries.push(...this.query.namedQueries);
+      // Curated tables: Iceberg tables kept by a scheduled MERGE, their statements, schedules and alarm.
+      if (s.query.curated) {
+        const curated = createCurated(this, {
+          plan: planCurated(this.catalog.spec, s.query.curated, this.bucket!.bucketName),
+          settings: s.query.curated,
+          databaseName: this.catalog.databaseName,
+          rawTable: this.catalog.table,
+          rawTableName: this.catalog.tableName,
+          rawPrefix: s.query.plan.layout.locationPrefix,
+          bucket: this.bucket!,
+          workGroupName: this.query.workGroupName,
+          workGroup: this.query.workGroup,
+          resultsBucket: this.query.resultsBucket,
+          encryptionKey: s.query.encryptionKey,
+        });
+        if (s.query.curated.rawRetention) {
+          (this.bucket as s3.Bucket).addLifecycleRule({ id: 'RawRetention', prefix: s.query.plan.layout.locationPrefix, expiration: s.query.curated.rawRetention });
+        }
+        this.namedQueries.push(...curated.namedQueries);
+        this.curatedTables = curated.tables;
+        this.curatedMergeStateMachine = curated.mergeStateMachine;
+        this.curatedErasureStateMachine = curated.erasureStateMachine;
+      }
     }
 
     // Monitoring: alarms and an optional dashboard.

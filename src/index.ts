@@ -11,4 +11,5 @@ export * from './endpoint-options';
 export * from './tenant-options';
 export * from './monitoring-options';
 export * from './query-options';
+export * from './curated-options';
 export * from './ingest-target';

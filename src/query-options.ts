@@ -1,4 +1,5 @@
 import { Duration, Size, aws_kinesisfirehose as firehose } from 'aws-cdk-lib';
+import { CuratedOptions } from './curated-options';
 
 /**
  * A Glue table over the delivered events and an Athena workgroup to query them.
@@ -54,4 +55,10 @@ export interface QueryOptions {
    * @default ParquetCompression.SNAPPY
    */
   readonly parquetCompression?: firehose.ParquetCompression;
+  /**
+   * Curated tables: typed, deduplicated Iceberg tables per kind of event, kept by a scheduled MERGE, with erasure by
+   * user id. Not with `parquet` (the MERGE reads the JSON Lines table).
+   * @default - none
+   */
+  readonly curated?: CuratedOptions;
 }

@@ -1,6 +1,6 @@
 import {
-  App, Stack, aws_apigateway as apigw, aws_certificatemanager as acm, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_route53 as route53,
-  aws_s3 as s3,
+  App, Duration, Stack, aws_apigateway as apigw, aws_certificatemanager as acm, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms,
+  aws_route53 as route53, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ApiEndpoint, ApiToFirehose, ApiToFirehoseProps, BatchMode, Input } from '../src';
@@ -20,6 +20,8 @@ describe('cdk-nag AwsSolutions', () => {
     ['no batch, IAM auth, no keys', { batch: { enabled: false }, apiKeyRequired: false, authorizationType: apigw.AuthorizationType.IAM }],
     ['query (Glue table, Athena workgroup, named queries)', { query: {} }],
     ['query with Parquet output, partitioned by key', { query: { parquet: true }, partitionByField: 'apiKeyId' }],
+    ['curated tables (Iceberg, state machines, schedules) with the Segment, OTLP and Snowplow inputs',
+      { inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow()], query: { curated: { rawRetention: Duration.days(30) } } }],
     ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
     // APIG4 is acknowledged on purpose there, with the same reason as Checkov's CKV_AWS_59.
     ['public: no API key, no authorizer (sendBeacon clients)', { apiKeyRequired: false }],

@@ -4,7 +4,8 @@
  * against the stack deployed to LocalStack. Used by the query e2e and the demo.
  */
 import { stackResources } from './deploy';
-import { TrinoClient, trinoDdlFromGlueTable } from '../../test/e2e/trino';
+import { trinoDdlFromIcebergTable } from '../../test/e2e/iceberg';
+import { TrinoClient, ident, trinoDdlFromGlueTable } from '../../test/e2e/trino';
 
 /** A Glue table and the named queries of the same database, from a synthesized template. */
 export interface SynthesizedCatalog {
@@ -19,7 +20,8 @@ export interface SynthesizedCatalog {
 /** The Glue tables of a template whose logical ids start with `prefix`, each with its named queries. */
 export function synthesizedCatalogs(template: Record<string, any>, prefix = ''): SynthesizedCatalog[] {
   const resources = Object.entries<any>(template.Resources ?? {});
-  return resources.filter(([id, r]) => r.Type === 'AWS::Glue::Table' && id.startsWith(prefix)).map(([logicalId, r]) => {
+  // Iceberg tables (query.curated) are created by createCuratedInTrino, in the iceberg catalog.
+  return resources.filter(([id, r]) => r.Type === 'AWS::Glue::Table' && !r.Properties.OpenTableFormatInput && id.startsWith(prefix)).map(([logicalId, r]) => {
     const table = r.Properties.TableInput.Name as string;
     const database = r.Properties.DatabaseName as string;
     const queries = Object.fromEntries(resources
@@ -52,4 +54,21 @@ export async function createInTrino(trino: TrinoClient, stackName: string, catal
     await trino.query(ddl.createTable);
   }
   return catalogs;
+}
+
+/**
+ * Creates the template's Iceberg tables (query.curated) in Trino's `iceberg` catalog (same metastore as `hive`); returns
+ * their names. Run the template's `<table>: merge` named queries with a client whose catalog is `iceberg`.
+ */
+export async function createCuratedInTrino(trino: TrinoClient, stackName: string, template: Record<string, any>): Promise<string[]> {
+  const resolve = cfnResolver(await stackResources(stackName));
+  const tables = Object.values<any>(template.Resources ?? {}).filter((r) => r.Type === 'AWS::Glue::Table' && r.Properties.OpenTableFormatInput);
+  const names: string[] = [];
+  for (const r of tables) {
+    const ddl = trinoDdlFromIcebergTable(r, resolve);
+    await trino.query(`CREATE SCHEMA IF NOT EXISTS iceberg.${ident(ddl.schema)}`);
+    await trino.query(ddl.createTable.replace(/^CREATE TABLE /, 'CREATE TABLE iceberg.'));
+    names.push(ddl.table);
+  }
+  return names;
 }

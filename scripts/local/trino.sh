@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run Trino (the engine behind Athena engine version 3) on one node, with a `hive` catalog that keeps its metastore
-# in local files and reads S3 from LocalStack. For local end-to-end checks of Glue tables and Athena queries.
+# in local files and reads S3 from LocalStack, and an `iceberg` catalog on the same metastore (as Athena sees Hive and
+# Iceberg tables in one Glue catalog). For local end-to-end checks of Glue tables, Athena queries and curated tables.
 #
-#   scripts/local/trino.sh install          fetch Trino and its Hive plugin with Maven (cached) and unpack them
+#   scripts/local/trino.sh install          fetch Trino, its Hive and Iceberg plugins with Maven (cached), unpack them
 #   scripts/local/trino.sh start            start in the background and wait until it accepts queries
 #   scripts/local/trino.sh stop             stop (SIGTERM, then SIGKILL after a timeout)
 #   scripts/local/trino.sh status           print state; exit 0 only if running and ready
@@ -32,7 +33,12 @@ INSTALL_DIR="$CACHE_ROOT/trino-$TRINO_VERSION"      # server/ (trino-server-core
 INSTALL_MARKER="$INSTALL_DIR/.installed"
 INSTALL_LOCK="$CACHE_ROOT/.trino-$TRINO_VERSION.lock"
 SERVER_DIR="$INSTALL_DIR/server"
-PLUGIN_DIR="$INSTALL_DIR/plugins"                   # only the plugins we load (hive), for a short start
+PLUGIN_DIR="$INSTALL_DIR/plugins"                   # the hive plugin
+# The Iceberg plugin (346 MB zip) is cached beside the server, with its own marker and lock, so that checkouts whose
+# script predates it keep their installation as it is.
+ICEBERG_DIR="$CACHE_ROOT/trino-$TRINO_VERSION-iceberg"
+ICEBERG_MARKER="$ICEBERG_DIR/.installed"
+ICEBERG_ARTIFACT="io.trino:trino-iceberg:$TRINO_VERSION:zip"
 CDS_DIR="$INSTALL_DIR/cds"                          # class-data-sharing archives, one per JDK build
 # The Maven plugin that fetches the artifacts, pinned so a warm ~/.m2 needs no metadata look-up.
 MVN_DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.7.1"
@@ -47,6 +53,7 @@ LOG_FILE="$STATE_DIR/trino.log"
 LOCK_FILE="$STATE_DIR/.lock"
 ETC_DIR="$STATE_DIR/etc"
 WAREHOUSE_DIR="$STATE_DIR/warehouse"                # root of the local:// file system; the metastore lives in it
+LOADED_PLUGINS_DIR="$STATE_DIR/plugins"             # links to the plugins this checkout loads (hive, iceberg)
 
 PORT="${TRINO_PORT:-8080}"
 HOST="127.0.0.1"
@@ -88,9 +95,24 @@ check_java() {
 
 install_fingerprint() { printf '%s\n' "${ARTIFACTS[@]}"; }
 
-is_installed() {
+is_installed() { is_server_installed && is_iceberg_installed; }
+
+is_server_installed() {
   [[ -f "$INSTALL_MARKER" && "$(cat "$INSTALL_MARKER")" == "$(install_fingerprint)" ]] || return 1
   [[ -f "$SERVER_DIR/lib/io.trino_trino-main-$TRINO_VERSION.jar" && -f "$PLUGIN_DIR/hive/io.trino_trino-hive-$TRINO_VERSION.jar" ]]
+}
+
+is_iceberg_installed() {
+  [[ -f "$ICEBERG_MARKER" && "$(cat "$ICEBERG_MARKER")" == "$ICEBERG_ARTIFACT" ]] || return 1
+  [[ -f "$ICEBERG_DIR/iceberg/io.trino_trino-iceberg-$TRINO_VERSION.jar" ]]
+}
+
+# Fetch one artifact into a directory with Maven: offline first (a warm local repository needs no remote checks,
+# about 10 s saved per artifact), else from the configured repository with checksums checked.
+mvn_fetch() {
+  mvn -B -q -o "$MVN_DEPENDENCY_PLUGIN:copy" -Dartifact="$1" -DoutputDirectory="$2" >/dev/null 2>&1 \
+    || mvn -B -q --strict-checksums "$MVN_DEPENDENCY_PLUGIN:copy" -Dartifact="$1" -DoutputDirectory="$2" \
+    || die "Maven could not fetch $1"
 }
 
 # One Trino per checkout (they would share .trino/): refuse to treat it as one on another port or S3 endpoint.
@@ -148,21 +170,22 @@ do_install() {
   exec 7>"$INSTALL_LOCK"
   flock -w 900 7 || die "could not get $INSTALL_LOCK within 900 s (another install running?)"
   if is_installed; then
-    log "already installed: $INSTALL_DIR (Trino $TRINO_VERSION, plugins: $(ls "$PLUGIN_DIR" | tr '\n' ' '))"
+    log "already installed: $INSTALL_DIR (Trino $TRINO_VERSION, plugins: hive) and $ICEBERG_DIR (iceberg)"
     exec 7>&-
     return 0
   fi
   command -v mvn >/dev/null 2>&1 || die "mvn not found; Maven fetches Trino from the Maven repository it is configured with."
+  is_server_installed || install_server
+  is_iceberg_installed || install_iceberg
+  exec 7>&-
+}
+
+install_server() {
   local t0=$SECONDS tmp a
   rm -rf "$CACHE_ROOT"/.trino-install.*   # left by an interrupted install (we hold the lock)
   tmp="$(mktemp -d "$CACHE_ROOT/.trino-install.XXXXXX")"
   log "fetching ${ARTIFACTS[*]} with Maven (cached in the local Maven repository; about 450 MB on first use)"
-  for a in "${ARTIFACTS[@]}"; do
-    # Offline first: with the artifact in the local Maven repository that skips the remote checks (about 10 s each).
-    mvn -B -q -o "$MVN_DEPENDENCY_PLUGIN:copy" -Dartifact="$a" -DoutputDirectory="$tmp/dl" >/dev/null 2>&1 \
-      || mvn -B -q --strict-checksums "$MVN_DEPENDENCY_PLUGIN:copy" -Dartifact="$a" -DoutputDirectory="$tmp/dl" \
-      || die "Maven could not fetch $a"
-  done
+  for a in "${ARTIFACTS[@]}"; do mvn_fetch "$a" "$tmp/dl"; done
   log "fetched in $((SECONDS - t0)) s; unpacking into $INSTALL_DIR"
   mkdir -p "$tmp/unpacked/server" "$tmp/unpacked/plugins" "$tmp/hive"
   tar -xzf "$tmp/dl/trino-server-core-$TRINO_VERSION.tar.gz" -C "$tmp/unpacked/server" --strip-components=1 \
@@ -175,19 +198,38 @@ do_install() {
   mv "$tmp/unpacked" "$INSTALL_DIR"
   install_fingerprint >"$INSTALL_MARKER"
   rm -rf "$tmp"
-  exec 7>&-
   log "installed Trino $TRINO_VERSION with the hive plugin in $((SECONDS - t0)) s: $INSTALL_DIR ($(du -sh "$INSTALL_DIR" | cut -f1))"
 }
 
+install_iceberg() {
+  local t0=$SECONDS tmp
+  rm -rf "$CACHE_ROOT"/.trino-iceberg-install.*
+  tmp="$(mktemp -d "$CACHE_ROOT/.trino-iceberg-install.XXXXXX")"
+  log "fetching $ICEBERG_ARTIFACT with Maven (cached in the local Maven repository; about 346 MB on first use)"
+  mvn_fetch "$ICEBERG_ARTIFACT" "$tmp/dl"
+  log "fetched in $((SECONDS - t0)) s; unpacking into $ICEBERG_DIR"
+  mkdir -p "$tmp/zip" "$tmp/unpacked"
+  unzip -q "$tmp/dl/trino-iceberg-$TRINO_VERSION.zip" -d "$tmp/zip" || die "cannot unpack trino-iceberg-$TRINO_VERSION.zip"
+  mv "$tmp/zip/trino-iceberg-$TRINO_VERSION" "$tmp/unpacked/iceberg"
+  [[ -f "$tmp/unpacked/iceberg/io.trino_trino-iceberg-$TRINO_VERSION.jar" ]] || die "unexpected layout: no io.trino_trino-iceberg-$TRINO_VERSION.jar in trino-iceberg"
+  rm -rf "$ICEBERG_DIR"
+  mv "$tmp/unpacked" "$ICEBERG_DIR"
+  echo "$ICEBERG_ARTIFACT" >"$ICEBERG_MARKER"
+  rm -rf "$tmp"
+  log "installed the iceberg plugin in $((SECONDS - t0)) s: $ICEBERG_DIR ($(du -sh "$ICEBERG_DIR" | cut -f1))"
+}
+
 write_config() {
-  rm -rf "$ETC_DIR" "$WAREHOUSE_DIR"
-  mkdir -p "$ETC_DIR/catalog" "$WAREHOUSE_DIR/metastore" "$STATE_DIR/data"
+  rm -rf "$ETC_DIR" "$WAREHOUSE_DIR" "$LOADED_PLUGINS_DIR"
+  mkdir -p "$ETC_DIR/catalog" "$WAREHOUSE_DIR/metastore" "$STATE_DIR/data" "$LOADED_PLUGINS_DIR"
+  ln -s "$PLUGIN_DIR/hive" "$LOADED_PLUGINS_DIR/hive"
+  ln -s "$ICEBERG_DIR/iceberg" "$LOADED_PLUGINS_DIR/iceberg"
   cat >"$ETC_DIR/config.properties" <<EOF
 coordinator=true
 node-scheduler.include-coordinator=true
 http-server.http.port=$PORT
 discovery.uri=$ENDPOINT
-plugin.dir=$PLUGIN_DIR
+plugin.dir=$LOADED_PLUGINS_DIR
 catalog.config-dir=$ETC_DIR/catalog
 query.max-memory=1GB
 query.max-memory-per-node=1GB
@@ -210,6 +252,24 @@ s3.aws-access-key=test
 s3.aws-secret-key=test
 hive.partition-projection-enabled=true
 hive.non-managed-table-writes-enabled=true
+hive.iceberg-catalog-name=iceberg
+EOF
+  # The curated tables (Iceberg) in the same metastore (Trino's Iceberg connector names its file metastore
+  # TESTING_FILE_METASTORE; hive_metastore would want Thrift), so that each catalog reaches the other's tables by redirection,
+  # as Athena reaches Hive and Iceberg tables of one Glue catalog. Data and Iceberg metadata in LocalStack S3.
+  cat >"$ETC_DIR/catalog/iceberg.properties" <<EOF
+connector.name=iceberg
+iceberg.catalog.type=TESTING_FILE_METASTORE
+hive.metastore.catalog.dir=local:///metastore
+iceberg.hive-catalog-name=hive
+fs.native-local.enabled=true
+local.location=$WAREHOUSE_DIR
+fs.native-s3.enabled=true
+s3.endpoint=$S3_ENDPOINT
+s3.region=us-east-1
+s3.path-style-access=true
+s3.aws-access-key=test
+s3.aws-secret-key=test
 EOF
   cat >"$ETC_DIR/log.properties" <<EOF
 io.trino=INFO

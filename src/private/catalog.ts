@@ -2,6 +2,7 @@ import {
   Aws, Duration, Lazy, Size, aws_glue as glue, aws_kinesisfirehose as firehose, aws_kms as kms, aws_s3 as s3,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { CuratedSettings } from './curated/plan';
 import { kindOf } from './field-kinds';
 import { InputTable } from './input-settings';
 import { PartitionColumn, formatDate } from './projection';
@@ -35,6 +36,8 @@ export interface QuerySettings {
   readonly inputTables: InputTable[];
   /** The routes that write several events for one request (the deduplicated view's key must tell them apart). */
   readonly multiEventRoutes: string[];
+  /** The curated tables, when asked for. */
+  readonly curated?: CuratedSettings;
 }
 
 /** What `createCatalog` made. */

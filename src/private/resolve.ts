@@ -4,6 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { QuerySettings } from './catalog';
+import { CuratedSettings } from './curated/plan';
 import { kindOf } from './field-kinds';
 import { LogEncryption } from './log-groups';
 import { BatchSettings, ShapeSettings } from './request-shapes';
@@ -17,6 +18,7 @@ import {
 import { BatchMode } from '../batch';
 import { CorsSettings } from '../cors';
 import { ApiEndpoint, DomainOptions } from '../endpoint-options';
+import { EnvelopeFieldSource } from '../envelope-field';
 import { Input } from '../input';
 import { DEFAULT_MAX_EVENTS } from '../limits';
 import { ApiToFirehoseProps } from '../props';
@@ -362,6 +364,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
         ...(batch && batch.maxEvents > 1 ? [`the batch route (/${[...resourceParts, ...batch.pathParts].join('/')})`] : []),
         ...inputs.map((i) => `the ${i.name} input`),
       ],
+      curated: props.query.curated ? resolveCurated(props, inputs.map((i) => i.name), dataOutputPrefix) : undefined,
     } : undefined,
     stream,
   };
@@ -505,4 +508,58 @@ function knownStage(api: apigw.IRestApi): apigw.Stage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The curated tables' settings; checks what they need of the envelope, the layout and the bucket. */
+function resolveCurated(props: ApiToFirehoseProps, inputs: string[], prefix: string): CuratedSettings {
+  const c = props.query!.curated!;
+  const envelope = props.envelope ?? RecordEnvelope.DEFAULT;
+  if (envelope.raw) throw new Error('query.curated needs an envelope with a body (the requestId and receivedAt fields): the envelope is RAW.');
+  const fields = envelope.fields.map((f) => f.source);
+  for (const [source, name] of [['REQUEST_ID', 'requestId'], ['RECEIVED_AT', 'receivedAt']] as const) {
+    if (!fields.includes(EnvelopeFieldSource[source])) {
+      throw new Error(`query.curated needs the envelope field ${name} (EnvelopeField.${name}()): it keys events without an id and orders copies.`);
+    }
+  }
+  if (props.query!.parquet) throw new Error('query.curated reads the JSON Lines table: it cannot be used with query.parquet.');
+  if (props.partitionByField) throw new Error('query.curated reads every partition of the raw table by date only: it cannot be used with partitionByField.');
+  const schedule = c.schedule ?? Duration.hours(1);
+  const lookback = c.lookback ?? Duration.hours(6);
+  checkWholeHours('query.curated.lookback', lookback);
+  if (!schedule.isUnresolved() && (schedule.toMinutes() < 5 || schedule.toMinutes() % 1 !== 0)) {
+    throw new Error(`query.curated.schedule must be whole minutes, at least 5, got ${schedule.toHumanString()}.`);
+  }
+  if (lookback.toMinutes() < schedule.toMinutes() + 60) {
+    throw new Error(`query.curated.lookback must be at least schedule + 1 hour (${schedule.toHumanString()} + 1 hour), got ${lookback.toHumanString()}.`);
+  }
+  if (c.rawRetention) {
+    if (props.bucket) throw new Error('query.curated.rawRetention sets a lifecycle rule on the bucket this construct creates: expire objects of the bucket you passed with its own rules.');
+    checkWholeDays('query.curated.rawRetention', c.rawRetention);
+    if (!prefix || prefix.startsWith('curated/')) {
+      throw new Error(`query.curated.rawRetention needs a dataOutputPrefix that is not empty and not under curated/ (the curated tables' objects would expire too), got ${JSON.stringify(prefix)}.`);
+    }
+  }
+  const userIdProperty = c.userIdProperty ?? 'userId';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(userIdProperty)) {
+    throw new Error(`query.curated.userIdProperty must be a property name (letters, digits, underscores), got ${JSON.stringify(userIdProperty)}.`);
+  }
+  const tablePrefix = c.tablePrefix ?? `${props.query!.tableName ?? 'events'}_curated_`;
+  if (!/^[a-z0-9_]+$/.test(tablePrefix)) {
+    throw new Error(`query.curated.tablePrefix must be lowercase letters, digits and underscores, got ${JSON.stringify(tablePrefix)}.`);
+  }
+  return {
+    schedule,
+    lookback,
+    upkeepSchedule: c.upkeepSchedule ?? Duration.days(1),
+    snapshotRetention: c.snapshotRetention ?? Duration.days(7),
+    userIdProperty,
+    rawRetention: c.rawRetention,
+    tablePrefix,
+    inputs,
+  };
+}
+
+function checkWholeHours(name: string, d: Duration): void {
+  if (d.isUnresolved()) throw new Error(`${name} must be a literal duration.`);
+  if (d.toMinutes() % 60 !== 0 || d.toMinutes() < 60) throw new Error(`${name} must be whole hours, at least 1, got ${d.toHumanString()}.`);
 }

@@ -254,6 +254,26 @@ export const CONFIGURATIONS: Configuration[] = [
       });
     },
   },
+  {
+    // Curated Iceberg tables for the construct's own events and each input that has one, with every CuratedOptions field.
+    name: 'curated-tables',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', {
+        inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow()],
+        query: {
+          curated: {
+            schedule: Duration.minutes(30),
+            lookback: Duration.hours(4),
+            upkeepSchedule: Duration.hours(12),
+            snapshotRetention: Duration.days(3),
+            userIdProperty: 'user',
+            rawRetention: Duration.days(30),
+            tablePrefix: 'curated_',
+          },
+        },
+      });
+    },
+  },
   { name: 'consumer-app', build: () => { /* built by the consumer app itself, see synthesize() */ } },
   {
     // Kinesis data streams in front of Firehose: a new provisioned stream keyed by API key (record per event, a

@@ -1,0 +1,259 @@
+/**
+ * Curated tables end-to-end on a real engine: Trino's Iceberg connector (the engine of Athena engine version 3) over
+ * LocalStack's S3. The raw table, the Iceberg tables and every statement come from a synthesized template: the raw
+ * Glue table and the Iceberg Glue tables are converted mechanically (test/e2e/trino.ts, test/e2e/iceberg.ts), and the
+ * MERGE, erasure and DELETE statements are the template's named queries, run as they are. The raw lines are what the
+ * API's real mapping templates write (rendered by the Velocity harness, test/vtl) from requests the published senders
+ * made (test/senders/fixtures), put where Firehose puts them: one object per delivery under the hour's prefix.
+ *
+ * Run inside `scripts/local/localstack.sh run -- scripts/local/trino.sh run -- ...`.
+ *
+ * What this does not reproduce: Athena's own DDL (CREATE TABLE ... TBLPROPERTIES ('table_type'='ICEBERG'), OPTIMIZE,
+ * VACUUM): the tables are created from the CloudFormation resource's schema instead, and upkeep runs Trino's
+ * equivalents; Glue's Iceberg catalog (a file metastore here); Step Functions and the schedules.
+ */
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { trinoDdlFromIcebergTable } from './iceberg';
+import { TrinoClient, sqlString, trinoDdlFromGlueTable } from './trino';
+import { EXAMPLE_ENVELOPE } from '../../integ/example-stack';
+import { s3Client } from '../../scripts/local/deploy';
+import { cfnResolver } from '../../scripts/local/glue-in-trino';
+import { ApiToFirehose, Input } from '../../src';
+import { trinoExpireSnapshots, trinoOptimize } from '../../src/private/curated/upkeep';
+import { apiGatewayContext, decodeFirehoseRequest, findMethods, VtlEngine } from '../vtl/harness';
+
+jest.setTimeout(300_000);
+
+const DATABASE = `curated_e2e_${Date.now().toString(36)}`;
+const BUCKET = `curated-e2e-${Date.now().toString(36)}`;
+
+const stack = new Stack(new App(), 'Curated');
+new ApiToFirehose(stack, 'Ingest', {
+  deliveryStreamName: 'curated-events',
+  envelope: EXAMPLE_ENVELOPE,
+  inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow()],
+  query: { databaseName: DATABASE, curated: {} },
+});
+const template = Template.fromStack(stack).toJSON();
+const resources = Object.entries<any>(template.Resources);
+const glueTables = resources.filter(([, r]) => r.Type === 'AWS::Glue::Table');
+const rawTable = glueTables.find(([, r]) => !r.Properties.OpenTableFormatInput)![1];
+const icebergTables = glueTables.filter(([, r]) => r.Properties.OpenTableFormatInput).map(([, r]) => r);
+const buckets = Object.fromEntries(resources.filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => [id, BUCKET]));
+const resolve = cfnResolver(buckets);
+
+/** The template's named query `<table>: <label>`. */
+function named(table: string, label: string): string {
+  const q = resources.find(([, r]) => r.Type === 'AWS::Athena::NamedQuery' && r.Properties.Name === `${table}: ${label}`);
+  if (!q) throw new Error(`no named query "${table}: ${label}" in the template`);
+  return q[1].Properties.QueryString;
+}
+
+const curatedNames = icebergTables.map((r) => r.Properties.TableInput.Name as string);
+const T = {
+  events: 'events_curated_events',
+  segment: 'events_curated_segment',
+  otlp: 'events_curated_otlp_logs',
+  snowplow: 'events_curated_snowplow',
+  erasures: 'events_curated_erasures',
+};
+const kindTables = [T.events, T.segment, T.otlp, T.snowplow];
+
+const trino = new TrinoClient({ catalog: 'iceberg', timeoutMs: 300_000 });
+const engine = new VtlEngine();
+const methods = findMethods(template);
+
+// ---- raw lines, as the API's templates write them -------------------------------------------------------------
+
+const FIXTURES = join(__dirname, '..', 'senders', 'fixtures');
+const fixture = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
+const segmentRequest = JSON.parse(fixture('segment/node-batch.json')).request;
+const otlpBody = JSON.parse(fixture('otel/js-0.223.1-logs.body.json'));
+const snowplowBody = JSON.parse(fixture('snowplow/node-4.8.0-post-base64.body.json'));
+// The captured requests carry no user id for OTLP and Snowplow: the erasure case adds one to a copy (enduser.id, as
+// OpenTelemetry's semantic conventions name it, on the first log record; uid on the first Snowplow event).
+otlpBody.resourceLogs[0].scopeLogs[0].logRecords[0].attributes.push({ key: 'enduser.id', value: { stringValue: 'u1' } });
+snowplowBody.data[0].uid = 'u1';
+
+let requests = 0;
+const hour = (offset: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + offset * 3_600_000);
+
+/** The lines the route's template writes for one request, received at `at` with a fresh request id. */
+async function linesOf(route: string, body: unknown, at: Date, headers: Record<string, string> = {}): Promise<string[]> {
+  const method = methods.find((m) => m.resourcePath === route && m.httpMethod === 'POST');
+  if (!method) throw new Error(`no POST ${route} in the template`);
+  const requestId = `req-${++requests}-${Date.now().toString(36)}`;
+  const [r] = await engine.renderMany([{
+    template: method.requestTemplates['application/json']!,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    params: { header: { 'Content-Type': 'application/json', 'User-Agent': 'e2e/1.0', 'X-Tenant-Id': 'acme', ...headers }, querystring: { source: 'e2e' }, path: {} },
+    context: apiGatewayContext({ requestId, requestTimeEpoch: at.getTime() + 1_000 * requests }),
+  }]);
+  expect(r.error).toBeNull();
+  const decoded = decodeFirehoseRequest(r.output);
+  expect(decoded.violations).toEqual([]);
+  return decoded.lines;
+}
+
+/** Puts lines as one Firehose object under the hour's prefix (events/yyyy/MM/dd/HH/). */
+async function deliver(at: Date, lines: string[]): Promise<void> {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const key = `events/${at.getUTCFullYear()}/${p(at.getUTCMonth() + 1)}/${p(at.getUTCDate())}/${p(at.getUTCHours())}/curated-events-1-${Date.now()}-${requests}`;
+  await s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: lines.join('\n') + '\n' }));
+}
+
+const segment = (at: Date) => linesOf('/v1/batch', segmentRequest.body, at, { Authorization: segmentRequest.headers.Authorization });
+const otlp = (at: Date) => linesOf('/v1/logs', otlpBody, at);
+const snowplow = (at: Date) => linesOf('/com.snowplowanalytics.snowplow/tp2', snowplowBody, at);
+const own = (at: Date, records: unknown[]) => linesOf('/batch', { records }, at);
+
+// ---- running the template's statements ---------------------------------------------------------------------------
+
+/** Runs the template's MERGE of each table (of every table by default; a test runs only those its lines reach, for time). */
+async function mergeAll(tables = kindTables): Promise<void> {
+  for (const t of tables) await trino.query(named(t, 'merge'));
+}
+
+const count = async (table: string, where = 'true') =>
+  Number((await trino.query(`SELECT count(*) FROM "${DATABASE}"."${table}" WHERE ${where}`)).rows[0][0]);
+
+async function counts(): Promise<Record<string, number>> {
+  return { events: await count(T.events), segment: await count(T.segment), otlp: await count(T.otlp), snowplow: await count(T.snowplow) };
+}
+
+/** Runs a statement with `?` parameters as Athena's ExecutionParameters would bind them. */
+const execute = (sql: string, ...parameters: string[]) =>
+  trino.query(`EXECUTE IMMEDIATE ${sqlString(sql)} USING ${parameters.map(sqlString).join(', ')}`);
+
+beforeAll(async () => {
+  await s3Client().send(new CreateBucketCommand({ Bucket: BUCKET }));
+  const raw = trinoDdlFromGlueTable(rawTable, { resolve });
+  const hive = new TrinoClient();
+  await hive.query(raw.createSchema);
+  await hive.query(raw.createTable);
+  for (const r of icebergTables) await trino.query(trinoDdlFromIcebergTable(r, resolve).createTable);
+});
+
+afterAll(async () => engine.close());
+
+test('the template declares one curated table per kind of event and the erasure table', () => {
+  expect(curatedNames.sort()).toEqual(Object.values(T).sort());
+});
+
+test('a batch retried across an hour boundary gives one row per event id', async () => {
+  // Segment's SDK resends the same messageIds; our own client resends the same eventIds. The first copy is received in
+  // the previous hour, the retry in this one: two raw partitions.
+  const ids = [{ eventId: 'ev-1', userId: 'u1', n: 1 }, { eventId: 'ev-2', userId: 'u2', n: 2 }];
+  await deliver(hour(-1), [...await segment(hour(-1)), ...await own(hour(-1), ids)]);
+  await deliver(hour(0), [...await segment(hour(0)), ...await own(hour(0), ids)]);
+  // (A dt filter: without one, partition projection lists every hour since firstDay.)
+  const dt = (at: Date) => sqlString(at.toISOString().slice(0, 13).replace(/[-T]/g, '/'));
+  const rawCount = Number((await trino.query(`SELECT count(*) FROM hive."${DATABASE}"."events" WHERE dt IN (${dt(hour(-1))}, ${dt(hour(0))})`)).rows[0][0]);
+  expect(rawCount).toBe(2 * (6 + 2));
+  await mergeAll();
+  expect(await counts()).toEqual({ events: 2, segment: 6, otlp: 0, snowplow: 0 });
+  // A second run over the same partitions adds nothing.
+  await mergeAll([T.events, T.segment]);
+  expect(await counts()).toEqual({ events: 2, segment: 6, otlp: 0, snowplow: 0 });
+  // The typed columns, and the event's own day partitions (not the day it arrived).
+  const track = (await trino.objects(`SELECT type, event, user_id, message_id, CAST("timestamp" AS varchar) AS ts, CAST(event_time AS varchar) AS et, properties, source
+    FROM "${DATABASE}"."${T.segment}" WHERE type = 'track'`))[0];
+  expect(track).toEqual({
+    type: 'track',
+    event: 'Clicked',
+    user_id: 'u1',
+    message_id: expect.stringMatching(/^node-next-/),
+    ts: '2026-12-03 18:50:38.593000',
+    et: '2026-12-03 18:50:38.593000',
+    properties: '{"a":1}',
+    source: 'apikeyid123',
+  });
+  const partitions = await trino.query(`SELECT CAST(partition.event_time_day AS varchar) FROM "${DATABASE}"."${T.segment}$partitions"`);
+  expect(partitions.rows).toEqual([['2026-12-03']]);
+});
+
+test('two events without ids in one request stay two rows', async () => {
+  await deliver(hour(0), await own(hour(0), [{ n: 3, userId: 'u3' }, { n: 3, userId: 'u3' }]));
+  await mergeAll([T.events]);
+  expect(await count(T.events)).toBe(4);
+  const keys = await trino.query(`SELECT event_key, event_index FROM "${DATABASE}"."${T.events}" WHERE event_id IS NULL ORDER BY event_index`);
+  expect(keys.rows.map((r) => r[1])).toEqual([0, 1]);
+  expect(new Set(keys.rows.map((r) => r[0])).size).toBe(2);
+});
+
+test('a Segment and OTLP mix (and Snowplow) in one object: each kind to its own typed table', async () => {
+  await deliver(hour(0), [...await otlp(hour(0)), ...await segment(hour(0)), ...await snowplow(hour(0))]);
+  await mergeAll([T.segment, T.otlp, T.snowplow]);
+  expect(await counts()).toEqual({ events: 4, segment: 6, otlp: 2, snowplow: 3 });
+  const log = (await trino.objects(`SELECT CAST("time" AS varchar) AS time, severity_number, severity_text, trace_id, span_id, service_name,
+    attributes['str'] AS str, attributes['int'] AS "int", attributes['enduser.id'] AS enduser, user_id, resource_attributes['service.version'] AS version, scope_name
+    FROM "${DATABASE}"."${T.otlp}" WHERE trace_id IS NOT NULL`))[0];
+  const record = otlpBody.resourceLogs[0].scopeLogs[0].logRecords[0];
+  const attr = (k: string) => record.attributes.find((a: any) => a.key === k).value;
+  expect(log).toEqual({
+    // timeUnixNano ...123456789 in Iceberg's microseconds: Trino (and so Athena) rounds when it casts.
+    time: '2026-01-01 00:00:00.123457',
+    severity_number: 17,
+    severity_text: 'ERROR',
+    trace_id: record.traceId,
+    span_id: record.spanId,
+    service_name: 'checkout',
+    str: attr('str').stringValue,
+    int: String(attr('int').intValue),
+    enduser: 'u1',
+    user_id: 'u1',
+    version: '1.2.3',
+    scope_name: 'capture-test',
+  });
+  const ue = (await trino.objects(`SELECT event, app_id, unstruct_event, CAST(dvce_created_tstamp AS varchar) AS dtm FROM "${DATABASE}"."${T.snowplow}" WHERE event = 'ue'`))[0] as any;
+  expect(ue.app_id).toBe('shop');
+  expect(JSON.parse(ue.unstruct_event)).toMatchObject({ schema: expect.stringMatching(/^iglu:com.snowplowanalytics.snowplow\/unstruct_event/), data: expect.any(Object) });
+  const se = (await trino.objects(`SELECT se_category, se_action, se_value FROM "${DATABASE}"."${T.snowplow}" WHERE event = 'se'`))[0];
+  expect(se).toEqual({ se_category: 'cart', se_action: 'add', se_value: 2.5 });
+});
+
+test('events that arrive after a merge (a late file in an hour already merged) are picked up by the next run', async () => {
+  await deliver(hour(-1), await own(hour(-1), [{ eventId: 'ev-3', userId: 'u4', n: 4 }, { eventId: 'ev-1', userId: 'u1', n: 1 }]));
+  await mergeAll([T.events]);
+  expect(await count(T.events)).toBe(5);
+  expect(await count(T.events, 'event_id = \'ev-1\'')).toBe(1);
+});
+
+test('an erasure deletes the user from every curated table, and a later merge does not bring them back', async () => {
+  const before = await counts();
+  const ofU1 = {
+    events: await count(T.events, 'user_id = \'u1\''),
+    segment: await count(T.segment, 'user_id = \'u1\''),
+    otlp: await count(T.otlp, 'user_id = \'u1\''),
+    snowplow: await count(T.snowplow, 'user_id = \'u1\''),
+  };
+  expect(ofU1).toEqual({ events: 1, segment: 5, otlp: 1, snowplow: 1 });
+  await execute(named(T.erasures, 'record an erasure'), 'u1');
+  await execute(named(T.erasures, 'record an erasure'), 'u1');
+  expect(await count(T.erasures)).toBe(1);
+  for (const t of kindTables) await execute(named(t, 'erase a user'), 'u1');
+  const after = await counts();
+  expect(after).toEqual({ events: before.events - 1, segment: before.segment - 5, otlp: before.otlp - 1, snowplow: before.snowplow - 1 });
+  // The raw zone still holds u1's lines, and a retry brings more: the merge leaves them out.
+  await deliver(hour(0), [...await segment(hour(0)), ...await otlp(hour(0)), ...await snowplow(hour(0)), ...await own(hour(0), [{ eventId: 'ev-1', userId: 'u1' }])]);
+  await mergeAll();
+  // OTLP records have no id: the retried request's record without a user is a new line (never merged with another).
+  expect(await counts()).toEqual({ ...after, otlp: after.otlp + 1 });
+  for (const t of kindTables) expect(await count(t, 'user_id = \'u1\'')).toBe(0);
+});
+
+test('upkeep (Trino\'s equivalents of the template\'s OPTIMIZE and VACUUM) keeps every row', async () => {
+  const before = await counts();
+  for (const t of kindTables) {
+    expect(named(t, 'optimize')).toBe(`OPTIMIZE "${DATABASE}"."${t}" REWRITE DATA USING BIN_PACK`);
+    expect(named(t, 'vacuum')).toBe(`VACUUM "${DATABASE}"."${t}"`);
+    await trino.query(trinoOptimize(`"${DATABASE}"."${t}"`));
+    // Trino refuses a threshold under its catalog minimum (7d by default): 7d expires nothing this young, but runs.
+    await trino.query(trinoExpireSnapshots(`"${DATABASE}"."${t}"`, '7d'));
+  }
+  expect(await counts()).toEqual(before);
+});
