@@ -1,7 +1,7 @@
 import { NamedQuerySpec, QueryTableSpec } from './sql';
 import { TableColumn } from './table';
-import { WriteTarget } from './targets/target';
 import { RecordEnvelope } from '../record-envelope';
+import { WriteTarget } from './targets/target';
 
 /** What an input's routes are built from: resolved settings only. */
 export interface InputSettings {

@@ -7,8 +7,8 @@ import { INPUT_COLUMN, InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
 import { refusalBranch } from '../responses';
 import { ident, lines, literal } from '../sql';
-import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { WriteTarget } from '../targets/target';
+import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason } from '../vtl';
 import { inputResponses, vtlInputRecord } from './packing';
 

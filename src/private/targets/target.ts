@@ -25,6 +25,8 @@ export interface WriteTarget {
   readonly jsonTargetPrefix: string;
   /** The end of a many-records request. */
   readonly putRecordsClose: string;
+  /** What proves a one-record write: the answer's id member, and the error code and service named when it is missing. */
+  readonly confirmation: WriteConfirmation;
   /** The service's action for a call. */
   action(call: RecordCall): string;
   /** VTL that sets `$pk` where the target needs a partition key ('' when it needs none); `format` is how the body is read. */
@@ -43,8 +45,6 @@ export interface WriteTarget {
    * placed before the generic ones in the 4xx templates (an input's EventTooLarge, TooManyEvents, ...).
    */
   responses(call: RecordCall, extraRefusals?: string[]): IntegrationResponseSpec[];
-  /** What proves a one-record write: the answer's id member, and the error code and service named when it is missing. */
-  readonly confirmation: WriteConfirmation;
 }
 
 /** What in a PutRecord answer proves the write (Firehose: RecordId; Kinesis: SequenceNumber). */

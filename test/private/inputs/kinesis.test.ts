@@ -152,7 +152,8 @@ function compare(k: KeyConfig, req: typeof REQUESTS[number], kr: RenderResult, f
 test('the corpus reaches every input route, stores lines and refuses (not a test that passes empty)', async () => {
   const routes = new Set(CASES.map((c) => `${c.route} ${c.contentType}`));
   expect([...routes].filter((r) => r.startsWith('/v1/logs') || r.startsWith('/logs') || r.startsWith('/com.')).sort()).toEqual([
-    '/com.snowplowanalytics.snowplow/tp2 application/json', '/logs application/json', '/logs application/x-ndjson', '/v1/logs application/json']);
+    '/com.snowplowanalytics.snowplow/tp2 application/json', '/logs application/json', '/logs application/x-ndjson', '/v1/logs application/json',
+  ]);
   expect(segmentFixtures.length + otlpFixtures.length + snowplowFixtures.length + shipperFixtures.length).toBeGreaterThanOrEqual(20);
   const rendered = await renderAll(firehose, CASES, REQUESTS[0]);
   const refused = rendered.filter((r) => !r.error && JSON.parse(r.output).DeliveryStreamName.startsWith(`${REJECT_MARKER}.`));
