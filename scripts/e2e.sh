@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 declare -A LANES=(
-  [streams]="kinesis-source kinesis-target trino query"
+  [streams]="kinesis-source kinesis-target kinesis-inputs trino query"
   [http]="api client inputs segment browser domain empty-body log-encryption"
 )
 ORDER=(streams http)

@@ -4,7 +4,8 @@
  * (@segment/analytics-node 3.x, @opentelemetry/exporter-logs-otlp-http in a child process, @snowplow/node-tracker)
  * and, for the shippers (whose binaries are not in the registries), by their recorded request shapes. A consumer
  * reading the stream with GetRecords sees every event exactly once, each Kinesis record keyed by its request id,
- * and Firehose (Kinesis source) stores the same lines in S3.
+ * and Firehose (Kinesis source) stores the same lines in S3. The example stack is the run's shared one
+ * (./shared-example.ts); this run's events are told apart by RUN.
  * Run inside `scripts/local/localstack.sh run -- ...`; loopback only.
  */
 import * as fs from 'node:fs';
@@ -14,8 +15,9 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { Analytics, FetchHTTPClient } from '@segment/analytics-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
-import { DEFAULT_ENDPOINT, REGION, deleteStack, listObjects } from '../../scripts/local/deploy';
-import { DeployedExample, deployExample } from '../../scripts/local/example';
+import { releaseExample, sharedExample } from './shared-example';
+import { DEFAULT_ENDPOINT, REGION, listObjects } from '../../scripts/local/deploy';
+import { DeployedExample } from '../../scripts/local/example';
 import { OtelDriver } from '../senders/otel-driver-client';
 
 jest.setTimeout(600_000);
@@ -31,13 +33,13 @@ let stream: string;
 let since: Date;
 
 beforeAll(async () => {
-  ex = await deployExample(`KinesisInputs${Date.now().toString(36)}`, undefined, true);
+  ex = await sharedExample();
   stream = `${ex.baseUrl}stream`;
   since = new Date(Date.now() - 5000);
 });
 
 afterAll(async () => {
-  if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);
+  await releaseExample(ex);
 });
 
 interface StreamLine { readonly line: any; readonly partitionKey: string }
