@@ -54,7 +54,7 @@ export const TYPED_EVENT_SCHEMA: apigw.JsonSchema = {
 };
 
 /**
- * The example stack: one REST API with four ApiToFirehose instances.
+ * The example stack: one REST API with five ApiToFirehose instances.
  * - `/` and `/batch`: the example envelope, packed batches (one record per request), CORS for one web origin; what
  *   cdk-api-to-firehose-client posts to (JSON, `x-api-key`, `fetch` with `keepalive` on page hide); and Segment's
  *   routes (`/v1/batch`, `/v1/track`, ..., `/v1/t`, `/v1/b`, ...) for Segment's SDKs, into the same stream;
@@ -62,7 +62,9 @@ export const TYPED_EVENT_SCHEMA: apigw.JsonSchema = {
  *   text/plain bodies stored as JSON strings, CORS;
  * - `/beacon` and `/beacon/batch`: no API key (`navigator.sendBeacon` cannot send headers; the stage throttle
  *   bounds it), text/plain bodies parsed as JSON, the default envelope, CORS;
- * - `/typed` and `/typed/batch`: events that must match TYPED_EVENT_SCHEMA.
+ * - `/typed` and `/typed/batch`: events that must match TYPED_EVENT_SCHEMA;
+ * - `/stream` and `/stream/batch`: a one-shard Kinesis data stream in front of Firehose, with every input under
+ *   `/stream` (Segment's `/stream/v1/...`, OTLP's `/stream/v1/logs`, Snowplow's tp2, the shippers' `/stream/logs`).
  * `/` and `/typed` have a Glue table and an Athena workgroup (`query`; LocalStack community serves neither, the
  * end-to-end test builds the same table in Trino from this template). Objects are uncompressed and buffered briefly
  * so tests can read them soon after a POST.
@@ -135,7 +137,8 @@ export class ExampleStack extends Stack {
     });
 
     // Kinesis in front of Firehose: one provisioned shard (1 MiB/s, 1,000 records/s of writes), so it is cheap to keep
-    // and easy to drive past its limit; on-demand is the default. Same envelope and S3 layout as /.
+    // and easy to drive past its limit; on-demand is the default. Same envelope and S3 layout as /, and every input
+    // (under /stream: Segment's /stream/v1/..., OTLP's /stream/v1/logs, Snowplow's tp2, the shippers' /stream/logs).
     this.stream = new ApiToFirehose(this, 'Stream', {
       restApi: this.ingest.restApi,
       resourcePath: 'stream',
@@ -145,6 +148,7 @@ export class ExampleStack extends Stack {
       compression: firehose.Compression.UNCOMPRESSED,
       envelope: EXAMPLE_ENVELOPE,
       target: IngestTarget.kinesisStream({ streamName: `${prefix}-stream`, streamMode: kinesis.StreamMode.PROVISIONED, shardCount: 1 }),
+      inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()],
     });
 
     const out = (name: string, value: string) => new CfnOutput(this, name, { value });

@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 declare -A LANES=(
-  [streams]="kinesis-source kinesis-target"
+  [streams]="kinesis-source kinesis-target kinesis-inputs"
   [query]="trino query dedup curated"
   [http]="api client inputs segment browser domain empty-body log-encryption"
 )

@@ -24,6 +24,7 @@ import { createMonitoring } from './private/monitoring';
 import { eventRoutes } from './private/request-shapes';
 import { Settings, resolveProps } from './private/resolve';
 import { createStream, createStreamAlarms, streamWriteStatements } from './private/stream';
+import { FIREHOSE_TARGET } from './private/targets/firehose';
 import { kinesisTarget } from './private/targets/kinesis';
 import { Query, createQuery, grantQuery } from './private/workgroup';
 import { ApiToFirehoseProps } from './props';
@@ -159,11 +160,11 @@ export class ApiToFirehose extends Construct {
 
     // Methods: a POST per route (the single event, the batch), each integrated with Firehose (or the Kinesis stream)
     // through one role.
-    const target = s.stream ? kinesisTarget(s.stream.partitionKey.field) : undefined;
+    const target = s.stream ? kinesisTarget(s.stream.partitionKey.field) : FIREHOSE_TARGET;
     const streamName = this.stream?.streamName ?? this.cfnDeliveryStream?.ref ?? this.deliveryStreamName;
     const routes = [
       ...eventRoutes(s.shapes, s.batch, streamName, target),
-      ...s.inputs.flatMap((input) => input._routes({ streamName, envelope: s.shapes.envelope, resourceParts: s.shapes.resourceParts })),
+      ...s.inputs.flatMap((input) => input._routes({ streamName, target, envelope: s.shapes.envelope, resourceParts: s.shapes.resourceParts })),
     ];
     const methods = createMethods(this, {
       restApi: this.restApi,

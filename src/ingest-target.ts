@@ -23,8 +23,8 @@ export class PartitionKey {
   /**
    * The value of an envelope field source as the envelope would write it (a string): e.g. `EnvelopeField.header(
    * 'X-Tenant-Id', 'tenant')` for per-tenant order, or `EnvelopeField.eventId()` for per-event keys (a record of a
-   * packed batch holds many events, so it uses the request id). Caller-controlled values (headers, query
-   * parameters) are escaped, and a missing, empty or longer than 256-character value falls back to the request id.
+   * packed batch or of an input's request holds many events, so it uses the request id). Caller-controlled values
+   * (headers, query parameters) are escaped, and a missing, empty or longer than 256-character value falls back to the request id.
    * Keys with few distinct values concentrate traffic on few shards (hot shards); a caller who controls the
    * value chooses the shard. Sources that are not strings (receivedAt, batchIndex) are refused.
    */
@@ -110,9 +110,9 @@ export class IngestTarget {
   public static readonly FIREHOSE = new IngestTarget();
 
   /**
-   * A Kinesis data stream (new or given): single events and packed batches use PutRecord, record-per-event
-   * batches PutRecords, and a delivery stream with the Kinesis source delivers to S3. Not bound by Firehose's
-   * Direct PUT quotas; stream throughput is per shard (provisioned) or scales (on-demand).
+   * A Kinesis data stream (new or given): single events, packed batches and every input's requests use
+   * PutRecord, record-per-event batches PutRecords, and a delivery stream with the Kinesis source delivers to S3.
+   * Not bound by Firehose's Direct PUT quotas; stream throughput is per shard (provisioned) or scales (on-demand).
    */
   public static kinesisStream(options: KinesisStreamOptions = {}): IngestTarget {
     return new IngestTarget(options);

@@ -53,7 +53,9 @@ export interface LogShippersInputOptions {
 /**
  * A wire format the API accepts besides its own `POST /` and `POST /batch`: the routes a sender already posts to,
  * how one request becomes events (one JSON line each, with the construct's envelope), and what it answers.
- * Add inputs with the `inputs` prop, e.g. `inputs: [Input.segment()]`.
+ * Add inputs with the `inputs` prop, e.g. `inputs: [Input.segment()]`. With `target: IngestTarget.kinesisStream()`
+ * every input writes the same lines to the stream: a request is one Kinesis record (PutRecord), keyed by the
+ * target's partition key (a per-event key uses the request id, since the record holds all the request's events).
  */
 export class Input {
   /**

@@ -111,6 +111,23 @@ describe('IngestTarget.kinesisStream()', () => {
     });
   });
 
+  test('every input writes to the stream: its routes call kinesis:PutRecord, and the role may write nothing else', () => {
+    const { t } = build(kinesisProps({}, { inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()] }));
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }));
+    // '/', '/batch', 14 Segment routes, OTLP logs, Snowplow tp2, the shippers' route.
+    expect(methods).toHaveLength(19);
+    for (const m of methods as any[]) {
+      const uri = JSON.stringify(m.Properties.Integration.Uri);
+      expect(uri).toMatch(/:kinesis:action\/PutRecords?"/);
+      expect(m.Properties.Integration.RequestParameters['integration.request.header.X-Amz-Target']).toMatch(/^'Kinesis_20131202\.PutRecords?'$/);
+      for (const template of Object.values<string>(m.Properties.Integration.RequestTemplates)) {
+        expect(JSON.stringify(template)).not.toMatch(/DeliveryStreamName/);
+      }
+    }
+    const actions = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement.flatMap((x: any) => [x.Action].flat()));
+    expect(actions.filter((a: string) => a.startsWith('firehose:Put'))).toEqual([]);
+  });
+
   test('Firehose Direct PUT stays the default, and IngestTarget.FIREHOSE is the same', () => {
     const a = JSON.stringify(build().t.toJSON());
     const b = JSON.stringify(build({ target: IngestTarget.FIREHOSE }).t.toJSON());
@@ -121,8 +138,6 @@ describe('IngestTarget.kinesisStream()', () => {
   test.each<[string, ApiToFirehoseProps, string]>([
     ['with deliveryStream', kinesisProps({}, { deliveryStream: firehose.DeliveryStream.fromDeliveryStreamName(new Stack(), 'D', 'd') }),
       'target IngestTarget.kinesisStream() creates a delivery stream that reads the Kinesis stream; it cannot be used with deliveryStream (a Direct PUT stream).'],
-    ['with inputs', kinesisProps({}, { inputs: [Input.segment()] }),
-      'target IngestTarget.kinesisStream() cannot be used with inputs yet (segment): their routes write to Firehose Direct PUT. Use a second ApiToFirehose for them.'],
     ['shardCount on demand', kinesisProps({ shardCount: 2 }),
       'target.kinesisStream shardCount applies to streamMode PROVISIONED, got shardCount 2 with ON_DEMAND.'],
     ['warm throughput provisioned', kinesisProps({ streamMode: kinesis.StreamMode.PROVISIONED, warmThroughputMiBps: 10 }),

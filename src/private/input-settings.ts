@@ -1,11 +1,17 @@
 import { NamedQuerySpec, QueryTableSpec } from './sql';
 import { TableColumn } from './table';
 import { RecordEnvelope } from '../record-envelope';
+import { WriteTarget } from './targets/target';
 
 /** What an input's routes are built from: resolved settings only. */
 export interface InputSettings {
-  /** The delivery stream's name (a literal or a token). */
+  /** The name of the stream the records are written to: the delivery stream's, or the Kinesis stream's (a literal or a token). */
   readonly streamName: string;
+  /**
+   * What the records are written to: Firehose Direct PUT, or the Kinesis data stream with the configured partition
+   * key. Every input renders its record, its refusals and its answers through it (packing.ts: vtlInputRecord).
+   */
+  readonly target: WriteTarget;
   /** The construct's envelope; each input writes its lines with it (and may add members before the body). */
   readonly envelope: RecordEnvelope;
   /** The construct's resource path parts: inputs serve their routes below it. */

@@ -229,8 +229,8 @@ export function refusalBranch(reason: RejectReason, status: number, code: string
 }
 
 /** Integration responses for a method whose backend call is PutRecordBatch. */
-export function putRecordBatchResponses(): IntegrationResponseSpec[] {
-  return withErrorResponses({ statusCode: '200', template: putRecordBatchResultTemplate() });
+export function putRecordBatchResponses(extraRefusals: string[] = []): IntegrationResponseSpec[] {
+  return withErrorResponses({ statusCode: '200', template: putRecordBatchResultTemplate() }, extraRefusals);
 }
 
 function withErrorResponses(success: IntegrationResponseSpec, extraRefusals: string[] = []): IntegrationResponseSpec[] {

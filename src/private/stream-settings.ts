@@ -38,11 +38,6 @@ export function resolveStream(scope: Construct, props: ApiToFirehoseProps): Stre
   if (props.deliveryStream) {
     throw new Error('target IngestTarget.kinesisStream() creates a delivery stream that reads the Kinesis stream; it cannot be used with deliveryStream (a Direct PUT stream).');
   }
-  if (props.inputs && props.inputs.length > 0) {
-    // Their routes render Firehose requests (src/input.ts); writing them to a stream is not built yet.
-    throw new Error(`target IngestTarget.kinesisStream() cannot be used with inputs yet (${props.inputs.map((i) => i.name).join(', ')}): `
-      + 'their routes write to Firehose Direct PUT. Use a second ApiToFirehose for them.');
-  }
   if (o.stream) {
     const given = NEW_STREAM_OPTIONS.filter((k) => o[k] !== undefined);
     if (given.length > 0) {

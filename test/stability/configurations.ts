@@ -304,6 +304,19 @@ export const CONFIGURATIONS: Configuration[] = [
       });
     },
   },
+  {
+    // Every input on a Kinesis target (issue 26): Segment, OTLP logs, Snowplow and the shippers write their one
+    // record per request to the stream, keyed by a tenant header (a packed record's per-request key).
+    name: 'kinesis-inputs',
+    build: (s) => {
+      new ApiToFirehose(s, 'Ingest', {
+        target: IngestTarget.kinesisStream({ partitionKey: PartitionKey.fromField(EnvelopeField.header('X-Tenant-Id', 'tenant')) }),
+        inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()],
+        cors: { allowOrigin: 'https://shop.example.com' },
+        query: {},
+      });
+    },
+  },
 ];
 
 /** Synthesizes one configuration and returns its template as the JSON text CloudFormation would receive. */

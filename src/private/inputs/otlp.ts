@@ -2,10 +2,12 @@ import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { RecordEnvelope } from '../../record-envelope';
 import { InputSettings } from '../input-settings';
 import { Route } from '../request-shapes';
-import { putRecordResponses, refusalBranch } from '../responses';
+import { refusalBranch } from '../responses';
+import { FIREHOSE_TARGET } from '../targets/firehose';
+import { WriteTarget } from '../targets/target';
 import { vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
-import { BodyFormat, PRELUDE, REJECT_MARKER, RejectReason, vtlReject } from '../vtl';
-import { MAX_TEMPLATE_ITERATIONS, isAbsentAt, isArrayAt, isObjectAt, vtlItemFields, vtlPackedPutRecord } from './packing';
+import { BodyFormat, PRELUDE, REJECT_MARKER, RejectReason } from '../vtl';
+import { MAX_TEMPLATE_ITERATIONS, inputResponses, isAbsentAt, isArrayAt, isObjectAt, vtlItemFields, vtlPackedPutRecord } from './packing';
 
 /**
  * OpenTelemetry logs over OTLP/HTTP with JSON encoding, as the OTLP exporters send them (docs/senders/otel.md):
@@ -41,7 +43,7 @@ export function otlpEnvelope(envelope: RecordEnvelope): RecordEnvelope {
  * (413) if they differ, whichever way a loop was cut. A list that is not a list, or an item that is not an object,
  * refuses the request (400): API Gateway's model refuses these first; the template does not rely on it.
  */
-export function otlpLogsTemplate(streamName: string, envelope: RecordEnvelope): string {
+export function otlpLogsTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget = FIREHOSE_TARGET): string {
   return [
     PRELUDE,
     `#set($input_name = '"${OTLP_INPUT}"')`,
@@ -86,11 +88,11 @@ export function otlpLogsTemplate(streamName: string, envelope: RecordEnvelope): 
     `#set($n_items = ${MAX_TEMPLATE_ITERATIONS + 1})`,
     '#end',
     '#if($bad)',
-    vtlReject(RejectReason.MALFORMED),
+    target.reject(RejectReason.MALFORMED),
     `#elseif($n_items > ${MAX_TEMPLATE_ITERATIONS})`,
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#elseif($n_records == 0)',
-    vtlReject(RejectReason.NOTHING_TO_STORE),
+    target.reject(RejectReason.NOTHING_TO_STORE),
     '#else',
     vtlFields(envelope, 'batch', false),
     '#set($packed = "")',
@@ -127,26 +129,27 @@ export function otlpLogsTemplate(streamName: string, envelope: RecordEnvelope): 
     '#end',
     '#end',
     '#if($bad)',
-    vtlReject(RejectReason.MALFORMED),
+    target.reject(RejectReason.MALFORMED),
     '#elseif($n != $n_records)',
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#else',
-    vtlPackedPutRecord(streamName),
+    vtlPackedPutRecord(streamName, RejectReason.TOO_LARGE, target),
     '#end',
     '#end',
   ].filter((l) => l !== '').join('\n');
 }
 
 /**
- * What OTLP expects on success: 200 with an `ExportLogsServiceResponse`; `{}` is a full success. Only when Firehose
- * returned a RecordId (otherwise 502, which the exporters retry).
+ * What OTLP expects on success: 200 with an `ExportLogsServiceResponse`; `{}` is a full success. Only when the
+ * target confirmed the write (Firehose's RecordId, Kinesis's SequenceNumber; otherwise 502, which the exporters retry).
  */
-export function otlpSuccessTemplate(): string {
+export function otlpSuccessTemplate(target: WriteTarget = FIREHOSE_TARGET): string {
+  const c = target.confirmation;
   return [
-    '#set($recordId = "$!input.path(\'$.RecordId\')")',
+    `#set($recordId = "$!input.path('${c.idPath}')")`,
     '#if($recordId.length() == 0)',
     '#set($context.responseOverride.status = 502)',
-    '{"error":"UnexpectedFirehoseResponse","message":"Firehose did not confirm the write; retry.","requestId":"$context.requestId"}',
+    `{"error":"${c.unexpectedCode}","message":"${c.service} did not confirm the write; retry.","requestId":"$context.requestId"}`,
     '#else',
     '{}',
     '#end',
@@ -197,13 +200,13 @@ export const OTLP_LOGS_SCHEMA: apigw.JsonSchema = {
 /** The OTLP logs route `<resourcePath>/<path>/logs`. */
 export function otlpRoutes(s: InputSettings, pathParts: string[]): Route[] {
   const envelope = otlpEnvelope(s.envelope);
-  const template = otlpLogsTemplate(s.streamName, envelope);
-  const [success, ...errors] = putRecordResponses(otlpRefusals());
+  const template = otlpLogsTemplate(s.streamName, envelope, s.target);
+  const [success, ...errors] = inputResponses(s.target, otlpRefusals());
   return [{
     pathParts: [...s.resourceParts, ...pathParts, 'logs'],
     firehoseAction: 'PutRecord',
     models: CONTENT_TYPES.map((contentType) => ({ contentType, id: 'OtlpLogsModel', schema: OTLP_LOGS_SCHEMA })),
     requestTemplates: Object.fromEntries(CONTENT_TYPES.map((c) => [c, template])),
-    responses: [{ ...success, template: otlpSuccessTemplate() }, ...errors],
+    responses: [{ ...success, template: otlpSuccessTemplate(s.target) }, ...errors],
   }];
 }

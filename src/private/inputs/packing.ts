@@ -1,13 +1,35 @@
 import { EnvelopeFieldSource } from '../../envelope-field';
 import { RECORD_MAX_BYTES } from '../../limits';
 import { RecordEnvelope } from '../../record-envelope';
+import { IntegrationResponseSpec } from '../responses';
+import { FIREHOSE_TARGET } from '../targets/firehose';
+import { WriteTarget } from '../targets/target';
 import { vtlBody, vtlFields, vtlRecord } from '../templates';
-import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
+import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason } from '../vtl';
 
 /**
- * What the inputs that pack a request's items into one Firehose record share (OTLP logs, Snowplow, log shippers):
- * the structure tests, the per-item envelope fields, and the one PutRecord with its size check.
+ * What the inputs that pack a request's items into one record share (Segment, OTLP logs, Snowplow, log shippers):
+ * the structure tests, the per-item envelope fields, and the one PutRecord (to Firehose or to the Kinesis stream)
+ * with its size check and its answers.
  */
+
+/**
+ * VTL rendering the write of an input's one record: the target's request (Firehose PutRecord, or Kinesis PutRecord
+ * with its partition key) for the lines in the VTL reference `data`, or, when `encoded`, for the base64 text in it.
+ * The record holds every event of the request, so it is keyed as a packed batch's record: a per-event key (an
+ * event id) falls back to the request id, as it does for the construct's own packed batches.
+ */
+export function vtlInputRecord(target: WriteTarget, streamName: string, data: string, encoded = false): string {
+  return [
+    target.partitionKey('packed', BodyFormat.JSON),
+    encoded ? target.putEncodedRecord(streamName, data) : target.putRecord(streamName, data),
+  ].filter((l) => l !== '').join('\n');
+}
+
+/** The integration responses of an input's route (one PutRecord): the target's, with the input's own refusals first. */
+export function inputResponses(target: WriteTarget, refusals: string[]): IntegrationResponseSpec[] {
+  return target.responses('PutRecord', refusals);
+}
 
 /**
  * The most `#foreach` iterations one request may need. API Gateway ends a `#foreach` after 1,000 iterations
@@ -53,13 +75,13 @@ export function vtlItemFields(envelope: RecordEnvelope, indexRef: string, eventI
  * VTL that renders the one PutRecord of the lines in `$packed`, or refuses with 413 when they are larger than one
  * Firehose record allows (`tooLarge`: the reason rendered). The size is the base64 text's, so it counts UTF-8 bytes exactly.
  */
-export function vtlPackedPutRecord(streamName: string, tooLarge = RejectReason.TOO_LARGE): string {
+export function vtlPackedPutRecord(streamName: string, tooLarge = RejectReason.TOO_LARGE, target: WriteTarget = FIREHOSE_TARGET): string {
   return [
     '#set($data = $util.base64Encode($packed))',
     `#if($data.length() > ${MAX_RECORD_BASE64_CHARS})`,
-    vtlReject(tooLarge),
+    target.reject(tooLarge),
     '#else',
-    `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$data"}}`,
+    vtlInputRecord(target, streamName, '$data', true),
     '#end',
   ].join('\n');
 }
@@ -83,7 +105,8 @@ export interface PackedArrayShape {
  * packed into one PutRecord. Refused whole when the body is not of the shape, an item is not an object, there are
  * more items than a loop may visit (or the loop stopped early), or the record would be too large.
  */
-export function packedArrayTemplate(streamName: string, envelope: RecordEnvelope, t: PackedArrayShape): string {
+export function packedArrayTemplate(streamName: string, envelope: RecordEnvelope, t: PackedArrayShape,
+  target: WriteTarget = FIREHOSE_TARGET): string {
   return [
     PRELUDE,
     `#set($input_name = '"${t.inputName}"')`,
@@ -91,13 +114,13 @@ export function packedArrayTemplate(streamName: string, envelope: RecordEnvelope
     '#set($bad = false)',
     t.selectEvents,
     `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
+    target.reject(RejectReason.EMPTY_BODY),
     '#elseif($bad)',
-    vtlReject(RejectReason.MALFORMED),
+    target.reject(RejectReason.MALFORMED),
     `#elseif($events.size() > ${MAX_TEMPLATE_ITERATIONS})`,
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#elseif($events.size() == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
+    target.reject(RejectReason.NO_EVENTS),
     '#else',
     vtlFields(envelope, 'batch', false),
     '#set($packed = "")',
@@ -111,11 +134,11 @@ export function packedArrayTemplate(streamName: string, envelope: RecordEnvelope
     '#set($n = $n + 1)',
     '#end',
     '#if($bad)',
-    vtlReject(RejectReason.MALFORMED),
+    target.reject(RejectReason.MALFORMED),
     '#elseif($n != $events.size())',
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#else',
-    vtlPackedPutRecord(streamName, t.tooLarge),
+    vtlPackedPutRecord(streamName, t.tooLarge, target),
     '#end',
     '#end',
   ].filter((l) => l !== '').join('\n');

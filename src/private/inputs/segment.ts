@@ -5,10 +5,12 @@ import { RecordEnvelope } from '../../record-envelope';
 import { ColumnRole } from '../field-kinds';
 import { INPUT_COLUMN, InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
-import { putRecordResponses, refusalBranch } from '../responses';
+import { refusalBranch } from '../responses';
 import { ident, lines, literal } from '../sql';
+import { WriteTarget } from '../targets/target';
 import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
-import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason, vtlReject } from '../vtl';
+import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason } from '../vtl';
+import { inputResponses, vtlInputRecord } from './packing';
 
 /**
  * Segment's Tracking API (also spoken by RudderStack's and Jitsu's SDKs): the routes a Segment SDK posts to, read
@@ -59,23 +61,23 @@ export function segmentEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 }
 
 /** One event per request: one Firehose record. */
-function singleTemplate(streamName: string, envelope: RecordEnvelope): string {
+function singleTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
     `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
+    target.reject(RejectReason.EMPTY_BODY),
     `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
-    vtlReject(RejectReason.TOO_LARGE),
+    target.reject(RejectReason.TOO_LARGE),
     '#else',
     vtlFields(envelope, 'single', false, BodyFormat.JSON),
     vtlBody(BodyFormat.JSON, "'$'"),
     vtlStripWriteKey('$body'),
     `#if(${EVENT_TOO_LARGE})`,
-    vtlReject(RejectReason.EVENT_TOO_LARGE),
+    target.reject(RejectReason.EVENT_TOO_LARGE),
     '#else',
     vtlRecord(envelope, 'single', [{ name: 'input', ref: '$input_name' }]),
-    `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$util.base64Encode($rec)"}}`,
+    vtlInputRecord(target, streamName, '$rec'),
     '#end',
     '#end',
   ].filter((l) => l !== '').join('\n');
@@ -85,12 +87,12 @@ function singleTemplate(streamName: string, envelope: RecordEnvelope): string {
  * A batch: every event a JSON line, packed into one Firehose record, with the batch's `sentAt` and `context`
  * beside each event. Refused whole when the batch or any one event is larger than Segment allows.
  */
-function batchTemplate(streamName: string, envelope: RecordEnvelope): string {
+function batchTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
     // The construct's own batch head: $events from the body's `batch` array, refusals, the request-wide fields.
-    batchLoopHead({ envelope, recordsProperty: 'batch' }, SEGMENT_BATCH_MAX_BYTES),
+    batchLoopHead({ envelope, recordsProperty: 'batch', target }, SEGMENT_BATCH_MAX_BYTES),
     // The batch's own sentAt and context (JSON, or null when absent), written beside each event.
     vtlJsonValue('$sent_at', "'$.sentAt'"),
     '#if($sent_at == \'\' || $sent_at == \'""\')#set($sent_at = \'null\')#end',
@@ -110,9 +112,9 @@ function batchTemplate(streamName: string, envelope: RecordEnvelope): string {
     '#set($packed = "${packed}${rec}")',
     '#end',
     '#if($too_large)',
-    vtlReject(RejectReason.EVENT_TOO_LARGE),
+    target.reject(RejectReason.EVENT_TOO_LARGE),
     '#else',
-    `{"DeliveryStreamName":"${streamName}","Record":{"Data":"$util.base64Encode($packed)"}}`,
+    vtlInputRecord(target, streamName, '$packed'),
     '#end',
     '#end',
   ].filter((l) => l !== '').join('\n');
@@ -136,7 +138,7 @@ const BATCH_SCHEMA: apigw.JsonSchema = {
 };
 
 /** Segment SDKs send JSON, and the browser SDK text/plain (a simple request): both are read as JSON and validated. */
-function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, template: string): Route {
+function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, template: string, target: WriteTarget): Route {
   return {
     pathParts,
     firehoseAction: 'PutRecord',
@@ -147,7 +149,7 @@ function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, t
     requestTemplates: { 'application/json': template, 'text/plain': template },
     // analytics-next sends Authorization (Basic writeKey) with every request, so its preflight asks for it.
     corsHeaders: ['Authorization'],
-    responses: putRecordResponses(refusalBranch(RejectReason.EVENT_TOO_LARGE, 400, 'EventTooLarge',
+    responses: inputResponses(target, refusalBranch(RejectReason.EVENT_TOO_LARGE, 400, 'EventTooLarge',
       'An event is larger than Segment allows (32 KB); nothing of the request was stored.')),
   };
 }
@@ -156,11 +158,11 @@ function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, t
 export function segmentRoutes(s: InputSettings, pathParts: string[]): Route[] {
   const envelope = segmentEnvelope(s.envelope);
   const base = [...s.resourceParts, ...pathParts];
-  const single = singleTemplate(s.streamName, envelope);
-  const batch = batchTemplate(s.streamName, envelope);
+  const single = singleTemplate(s.streamName, envelope, s.target);
+  const batch = batchTemplate(s.streamName, envelope, s.target);
   return [
-    ...BATCH_ROUTES.map((r) => route([...base, r], `Segment${r === 'b' ? 'B' : 'Batch'}Model`, BATCH_SCHEMA, batch)),
-    ...SINGLE_ROUTES.map((r) => route([...base, r], `Segment${r[0].toUpperCase()}${r.slice(1)}Model`, EVENT_SCHEMA, single)),
+    ...BATCH_ROUTES.map((r) => route([...base, r], `Segment${r === 'b' ? 'B' : 'Batch'}Model`, BATCH_SCHEMA, batch, s.target)),
+    ...SINGLE_ROUTES.map((r) => route([...base, r], `Segment${r[0].toUpperCase()}${r.slice(1)}Model`, EVENT_SCHEMA, single, s.target)),
   ];
 }
 

@@ -2,10 +2,12 @@ import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { RecordEnvelope } from '../../record-envelope';
 import { InputSettings } from '../input-settings';
 import { Route } from '../request-shapes';
-import { putRecordResponses, refusalBranch } from '../responses';
+import { refusalBranch } from '../responses';
+import { FIREHOSE_TARGET } from '../targets/firehose';
+import { WriteTarget } from '../targets/target';
 import { vtlFields, vtlRecord } from '../templates';
-import { EMPTY_BODY, PRELUDE, RejectReason, vtlJsonEscape, vtlReject } from '../vtl';
-import { MAX_TEMPLATE_ITERATIONS, isArrayAt, packedArrayTemplate, vtlItemFields, vtlPackedPutRecord } from './packing';
+import { EMPTY_BODY, PRELUDE, RejectReason, vtlJsonEscape } from '../vtl';
+import { MAX_TEMPLATE_ITERATIONS, inputResponses, isArrayAt, packedArrayTemplate, vtlItemFields, vtlPackedPutRecord } from './packing';
 
 /**
  * Log shippers' HTTP outputs (docs/senders/shippers.md): Fluent Bit `http` (`format json` or `json_lines`), Vector's
@@ -33,13 +35,13 @@ function shipperEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 const EXTRA = [{ name: 'input', ref: '$input_name' }];
 
 /** A top-level JSON array of objects (Fluent Bit `json`, Vector `json`, Logstash `json_batch`). */
-export function shipperArrayTemplate(streamName: string, envelope: RecordEnvelope): string {
+export function shipperArrayTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget = FIREHOSE_TARGET): string {
   return packedArrayTemplate(streamName, envelope, {
     inputName: SHIPPER_INPUT,
     selectEvents: `#if(!$raw.matches("[\\x00-\\x20]*"))#if(${isArrayAt("'$'")})#set($events = $input.path('$'))#else#set($bad = true)#end#end`,
     itemPath: '"$[$foreach.index]"',
     perEventFields: vtlItemFields(envelope, '$foreach.index'),
-  });
+  }, target);
 }
 
 /**
@@ -47,7 +49,7 @@ export function shipperArrayTemplate(streamName: string, envelope: RecordEnvelop
  * each non-blank line a JSON string. The number of lines is counted from the newlines before the loop (more than
  * 1,000 is refused), and the loop's iterations are compared with it after.
  */
-export function shipperNdjsonTemplate(streamName: string, envelope: RecordEnvelope): string {
+export function shipperNdjsonTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget = FIREHOSE_TARGET): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SHIPPER_INPUT}"')`,
@@ -55,9 +57,9 @@ export function shipperNdjsonTemplate(streamName: string, envelope: RecordEnvelo
     '#set($text = $raw.replaceAll("[\\x00-\\x20]+$", ""))',
     '#set($n_parts = $text.length() - $text.replace($nl, "").length() + 1)',
     `#if(${EMPTY_BODY})`,
-    vtlReject(RejectReason.EMPTY_BODY),
+    target.reject(RejectReason.EMPTY_BODY),
     `#elseif($n_parts > ${MAX_TEMPLATE_ITERATIONS})`,
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#else',
     vtlFields(envelope, 'batch', false),
     '#set($packed = "")',
@@ -77,11 +79,11 @@ export function shipperNdjsonTemplate(streamName: string, envelope: RecordEnvelo
     '#end',
     '#end',
     '#if($it != $n_parts)',
-    vtlReject(RejectReason.TOO_MANY_EVENTS),
+    target.reject(RejectReason.TOO_MANY_EVENTS),
     '#elseif($n == 0)',
-    vtlReject(RejectReason.NO_EVENTS),
+    target.reject(RejectReason.NO_EVENTS),
     '#else',
-    vtlPackedPutRecord(streamName),
+    vtlPackedPutRecord(streamName, RejectReason.TOO_LARGE, target),
     '#end',
     '#end',
   ].filter((l) => l !== '').join('\n');
@@ -110,9 +112,9 @@ export function shipperRoutes(s: InputSettings, pathParts: string[]): Route[] {
     firehoseAction: 'PutRecord',
     models: [{ contentType: 'application/json', id: 'ShipperArrayModel', schema: SHIPPER_ARRAY_SCHEMA }],
     requestTemplates: {
-      'application/json': shipperArrayTemplate(s.streamName, envelope),
-      'application/x-ndjson': shipperNdjsonTemplate(s.streamName, envelope),
+      'application/json': shipperArrayTemplate(s.streamName, envelope, s.target),
+      'application/x-ndjson': shipperNdjsonTemplate(s.streamName, envelope, s.target),
     },
-    responses: putRecordResponses(shipperRefusals()),
+    responses: inputResponses(s.target, shipperRefusals()),
   }];
 }

@@ -3,10 +3,12 @@ import { EnvelopeField, EnvelopeFieldSource } from '../../envelope-field';
 import { RecordEnvelope } from '../../record-envelope';
 import { InputSettings } from '../input-settings';
 import { Route } from '../request-shapes';
-import { putRecordResponses, refusalBranch } from '../responses';
+import { refusalBranch } from '../responses';
+import { FIREHOSE_TARGET } from '../targets/firehose';
+import { WriteTarget } from '../targets/target';
 import { vtlFields } from '../templates';
 import { RejectReason } from '../vtl';
-import { MAX_TEMPLATE_ITERATIONS, isArrayAt, isObjectAt, packedArrayTemplate } from './packing';
+import { MAX_TEMPLATE_ITERATIONS, inputResponses, isArrayAt, isObjectAt, packedArrayTemplate } from './packing';
 
 /**
  * Snowplow's tracker protocol, as the trackers post it (docs/senders/snowplow.md):
@@ -32,7 +34,7 @@ export function snowplowEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 }
 
 /** The tp2 request template: every item of `data` one line, packed into one record. */
-export function snowplowPostTemplate(streamName: string, envelope: RecordEnvelope): string {
+export function snowplowPostTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget = FIREHOSE_TARGET): string {
   return packedArrayTemplate(streamName, envelope, {
     inputName: SNOWPLOW_INPUT,
     selectEvents: `#if(!$raw.matches("[\\x00-\\x20]*") && ${isObjectAt("'$'")})`
@@ -40,7 +42,7 @@ export function snowplowPostTemplate(streamName: string, envelope: RecordEnvelop
     itemPath: '"$.data[$foreach.index]"',
     perEventFields: vtlFields(envelope, 'batch', true),
     tooLarge: RejectReason.OVERSIZED,
-  });
+  }, target);
 }
 
 /** This input's refusals: all 400, since the trackers retry a 413 forever. */
@@ -69,7 +71,7 @@ export const SNOWPLOW_PAYLOAD_SCHEMA: apigw.JsonSchema = {
 /** The Snowplow routes under `<resourcePath>/<path>`: the tracker protocol's POST. */
 export function snowplowRoutes(s: InputSettings, pathParts: string[]): Route[] {
   const envelope = snowplowEnvelope(s.envelope);
-  const template = snowplowPostTemplate(s.streamName, envelope);
+  const template = snowplowPostTemplate(s.streamName, envelope, s.target);
   return [{
     pathParts: [...s.resourceParts, ...pathParts, ...SNOWPLOW_POST_PATH],
     firehoseAction: 'PutRecord',
@@ -78,6 +80,6 @@ export function snowplowRoutes(s: InputSettings, pathParts: string[]): Route[] {
     requestTemplates: { 'application/json': template },
     // The browser tracker fetches with credentials: 'include'.
     corsCredentials: true,
-    responses: putRecordResponses(snowplowRefusals()),
+    responses: inputResponses(s.target, snowplowRefusals()),
   }];
 }

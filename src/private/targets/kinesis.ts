@@ -48,10 +48,10 @@ const TOO_LARGE = 'The request is larger than one Kinesis record (1,000,000 char
  * KMSThrottlingException (a KMS-encrypted stream over its key's request quota) are the stream being busy, so 503
  * with Retry-After. Kinesis's own message is not passed through: it names the stream's ARN and account.
  */
-export function kinesisClientErrorTemplate(): string {
+export function kinesisClientErrorTemplate(extraRefusals: string[] = []): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if', [], TOO_LARGE),
+    rejectedByTemplate('#if', extraRefusals, TOO_LARGE),
     '#elseif($type.contains("ProvisionedThroughputExceeded") || $type.contains("Throttl") || $type.contains("LimitExceeded"))',
     '#set($context.responseOverride.status = 503)',
     RETRY_AFTER,
@@ -73,10 +73,10 @@ export function kinesisClientErrorTemplate(): string {
 }
 
 /** Kinesis 403 (the gateway role may not write): a 500, since the caller can do nothing about it. */
-export function kinesisForbiddenTemplate(): string {
+export function kinesisForbiddenTemplate(extraRefusals: string[] = []): string {
   return [
     ERROR_TYPE,
-    rejectedByTemplate('#if', [], TOO_LARGE),
+    rejectedByTemplate('#if', extraRefusals, TOO_LARGE),
     '#else',
     '#set($context.responseOverride.status = 500)',
     errorBody('StreamUnavailable', 'The API may not write to its stream; the event was not stored.'),
@@ -132,11 +132,11 @@ export function kinesisPutRecordsResultTemplate(): string {
   });
 }
 
-function withKinesisErrors(success: IntegrationResponseSpec): IntegrationResponseSpec[] {
+function withKinesisErrors(success: IntegrationResponseSpec, extraRefusals: string[]): IntegrationResponseSpec[] {
   return [
     success,
-    { selectionPattern: PATTERN_FORBIDDEN, statusCode: '500', template: kinesisForbiddenTemplate() },
-    { selectionPattern: PATTERN_CLIENT_ERROR, statusCode: '400', template: kinesisClientErrorTemplate() },
+    { selectionPattern: PATTERN_FORBIDDEN, statusCode: '500', template: kinesisForbiddenTemplate(extraRefusals) },
+    { selectionPattern: PATTERN_CLIENT_ERROR, statusCode: '400', template: kinesisClientErrorTemplate(extraRefusals) },
     { selectionPattern: PATTERN_SERVER_ERROR, statusCode: '503', template: kinesisServerErrorTemplate(), headers: { 'Retry-After': "'1'" } },
   ];
 }
@@ -159,14 +159,16 @@ export function kinesisTarget(partitionKey: EnvelopeField): WriteTarget {
     action: (call) => (call === 'PutRecord' ? 'PutRecord' : 'PutRecords'),
     partitionKey: key,
     putRecord: (streamName, data) => `{"StreamName":"${streamName}","Data":"$util.base64Encode(${data})","PartitionKey":$pk}`,
+    putEncodedRecord: (streamName, base64) => `{"StreamName":"${streamName}","Data":"${base64}","PartitionKey":$pk}`,
     putRecordsOpen: (streamName) => `{"StreamName":"${streamName}","Records":[`,
     putRecordsEntry: (data) => `{"Data":"$util.base64Encode(${data})","PartitionKey":$pk}`,
     putRecordsClose: ']}',
     // A stream that does not exist and that the role may not write: Kinesis answers 4xx naming it.
     reject: (reason: RejectReason) => `{"StreamName":"${REJECT_MARKER}.${reason}","Data":"","PartitionKey":"rejected"}`,
-    responses: (call) => withKinesisErrors({
+    responses: (call, extraRefusals = []) => withKinesisErrors({
       statusCode: '200',
       template: call === 'PutRecord' ? kinesisPutRecordSuccessTemplate() : kinesisPutRecordsResultTemplate(),
-    }),
+    }, extraRefusals),
+    confirmation: { idPath: '$.SequenceNumber', unexpectedCode: 'UnexpectedStreamResponse', service: 'Kinesis' },
   };
 }

@@ -25,17 +25,34 @@ export interface WriteTarget {
   readonly jsonTargetPrefix: string;
   /** The end of a many-records request. */
   readonly putRecordsClose: string;
+  /** What proves a one-record write: the answer's id member, and the error code and service named when it is missing. */
+  readonly confirmation: WriteConfirmation;
   /** The service's action for a call. */
   action(call: RecordCall): string;
   /** VTL that sets `$pk` where the target needs a partition key ('' when it needs none); `format` is how the body is read. */
   partitionKey(place: KeyPlace, format: BodyFormat): string;
   /** The request writing the text in the VTL reference `data` as one record. */
   putRecord(streamName: string, data: string): string;
+  /** The request writing one record whose data, already base64, is the VTL reference `base64` (a size-checked record). */
+  putEncodedRecord(streamName: string, base64: string): string;
   /** The request writing many records: its opening and one entry (data in the VTL reference `data`). */
   putRecordsOpen(streamName: string): string;
   putRecordsEntry(data: string): string;
   /** The request a template renders when it refuses the call: a write to a stream that does not exist. */
   reject(reason: RejectReason): string;
-  /** The integration responses of a call. */
-  responses(call: RecordCall): IntegrationResponseSpec[];
+  /**
+   * The integration responses of a call. `extraRefusals` are a route's own refusal branches (`refusalBranch`),
+   * placed before the generic ones in the 4xx templates (an input's EventTooLarge, TooManyEvents, ...).
+   */
+  responses(call: RecordCall, extraRefusals?: string[]): IntegrationResponseSpec[];
+}
+
+/** What in a PutRecord answer proves the write (Firehose: RecordId; Kinesis: SequenceNumber). */
+export interface WriteConfirmation {
+  /** The JSONPath of the record's id in the answer. */
+  readonly idPath: string;
+  /** The error code when the answer has no id. */
+  readonly unexpectedCode: string;
+  /** The service's name in messages. */
+  readonly service: string;
 }
