@@ -21,6 +21,11 @@ describe('cdk-nag AwsSolutions', () => {
     ['query (Glue table, Athena workgroup, named queries)', { query: {} }],
     ['query with Parquet output, partitioned by key', { query: { parquet: true }, partitionByField: 'apiKeyId' }],
     ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
+    // APIG4 and COG4 on the key-less Segment methods are acknowledged: the integration checks the write key.
+    ['Segment sources by write key, the own routes by x-api-key', {
+      inputs: [Input.segment({ sources: [{ name: 'web', writeKeys: ['wkNagWeb00000aaaa1111bbbb2222cc'] }] })],
+      cors: { allowOrigin: 'https://app.example.com' },
+    }],
     // APIG4 is acknowledged on purpose there, with the same reason as Checkov's CKV_AWS_59.
     ['public: no API key, no authorizer (sendBeacon clients)', { apiKeyRequired: false }],
     ['unversioned bucket with server access logs to a new bucket', { versioned: false, serverAccessLogs: true }],
