@@ -12,7 +12,7 @@ import { checkIntegerRange, normalizeResourcePath } from './private/validation';
  * A Segment source that may send: its name, written to each of its lines, and its write key (two while rotating).
  */
 export interface SegmentSource {
-  /** The source's name, written to the `source` member of each line it sends (never the write key). */
+  /** The source's name, written to the `segmentSource` member of each line it sends (never the write key). */
   readonly name: string;
   /**
    * The source's write keys: one, or two while rotating (add the new key, move the SDKs to it, remove the old one).
@@ -35,7 +35,7 @@ export interface SegmentInputOptions {
    * The Segment sources that may send, each with its write key(s). When given, the Segment routes need no
    * `x-api-key`: a request is accepted when the write key every Segment SDK sends (`Authorization: Basic
    * base64(writeKey:)`, or `writeKey` in the body) is a declared source's; each line records the source's name in
-   * `source`. No key, an unknown key, or two different keys: 401 with a JSON reason, nothing stored. The construct's
+   * `segmentSource` (column `segmentsource`). No key, an unknown key, or two different keys: 401 with a JSON reason, nothing stored. The construct's
    * other routes keep its `apiKeyRequired`.
    * @default - none: the Segment routes require `x-api-key` like the construct's other routes (usage plans per key)
    */

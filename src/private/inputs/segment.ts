@@ -279,8 +279,8 @@ export const segmentTable: InputTable = {
   },
 };
 
-/** The Segment table with declared sources: also the `source` column (the source's name; the view keeps it). */
+/** The Segment table with declared sources: also the `segmentsource` column (the source's name; the view keeps it). */
 export const segmentSourcesTable: InputTable = {
-  columns: [...segmentTable.columns, { name: SOURCE_MEMBER, type: 'string', comment: 'Segment: the declared source whose write key sent the line' }],
+  columns: [...segmentTable.columns, { name: SOURCE_MEMBER.toLowerCase(), type: 'string', comment: 'Segment: the declared source whose write key sent the line' }],
   queries: segmentTable.queries,
 };

@@ -22,7 +22,7 @@ const MAX_AUTHORIZATION_CHARS = 1024;
 const MAX_WRITE_KEY_MEMBERS = 998;
 
 /** The member of each stored line that names its source. */
-export const SOURCE_MEMBER = 'source';
+export const SOURCE_MEMBER = 'segmentSource';
 
 /**
  * Checks the declared sources: at least one; names unique and plain; one or two keys each (two while rotating);
@@ -96,10 +96,14 @@ export function vtlWriteKeyCheck(sources: SegmentSource[]): string {
     // same declared key. A value is read up to its closing quote; one with an escape cannot be a declared key.
     '#set($wk_json = $input.json(\'$\'))',
     '#set($wk_text = "$raw $wk_json")',
-    '#set($wk_parts = $wk_text.split(\'"writeKey"\\s*:\\s*"\'))',
+    // Each member's opening becomes U+0001 (never in JSON text), then the text is split there: LocalStack's split
+    // takes a literal, API Gateway's a regex, and U+0001 is the same in both.
+    '#set($wk_sep = $util.urlDecode("%01"))',
+    '#set($wk_parts = $wk_text.replaceAll(\'"writeKey"\\s*:\\s*"\', $wk_sep).split($wk_sep))',
     `#if($wk_parts.size() > ${MAX_WRITE_KEY_MEMBERS})#set($wk_bad = 'unknown')#end`,
     '#if($wk_bad == \'\')',
     '#foreach($wk_part in $wk_parts)#if($foreach.index > 0)',
+    // JSON text closes every string, so the quote is there (LocalStack's indexOf fails when it is not).
     '#set($wk_end = $wk_part.indexOf(\'"\'))#if($wk_end < 0)#set($wk_end = $wk_part.length())#end',
     '#set($wk_value = $wk_part.substring(0, $wk_end))',
     '#set($wk_hit = \'\')',

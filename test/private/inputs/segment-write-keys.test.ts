@@ -96,20 +96,20 @@ test('the Segment methods take no x-api-key (the construct\'s own still do), ans
   expect(s2.Properties.MethodSettings.filter((s: any) => s.ResourcePath !== '/*').every((s: any) => s.ThrottlingRateLimit === 7 && s.ThrottlingBurstLimit === 9)).toBe(true);
 });
 
-test('accepted: a declared key as the Basic header, as writeKey, or both; each line names the source, never the key', async () => {
+test('accepted: a declared key as the Basic header, as writeKey, or both; each line names the source (segmentSource), never the key', async () => {
   const batch = [event('track'), event('identify')];
   // analytics-node and analytics-python: Basic header and batch-level writeKey.
   const node = await send({ auth: basic(SERVER), body: { batch, writeKey: SERVER, sentAt: 'x' } });
-  expect([node.status, node.stored.map((l) => [l.source, l.body.type])]).toEqual([200, [['server', 'track'], ['server', 'identify']]]);
+  expect([node.status, node.stored.map((l) => [l.segmentSource, l.body.type])]).toEqual([200, [['server', 'track'], ['server', 'identify']]]);
   // The header alone, the body alone, the second key of a rotation, a lower-case scheme and header name.
   for (const c of [{ auth: basic(WEB), body: { batch } }, { body: { batch, writeKey: WEB_NEW } },
     { headers: { authorization: basic(WEB_NEW).replace('Basic', 'basic') }, body: { batch } }]) {
     const r = await send(c);
-    expect([r.status, r.stored.map((l) => l.source)]).toEqual([200, ['web', 'web']]);
+    expect([r.status, r.stored.map((l) => l.segmentSource)]).toEqual([200, ['web', 'web']]);
   }
   // analytics-next: standard (writeKey inside the event) and batching (batch level and inside each event).
   const single = await send({ path: '/v1/t', auth: basic(WEB), body: event('track', { writeKey: WEB }) });
-  expect([single.status, single.stored.map((l) => [l.source, l.body])]).toEqual([200, [['web', event('track')]]]);
+  expect([single.status, single.stored.map((l) => [l.segmentSource, l.body])]).toEqual([200, [['web', event('track')]]]);
   const b = await send({ path: '/v1/b', auth: basic(WEB), body: { writeKey: WEB, batch: batch.map((e) => ({ ...e, writeKey: WEB })), sentAt: 'x' } });
   expect([b.status, b.stored.map((l) => l.body)]).toEqual([200, batch]);
 });
@@ -147,10 +147,10 @@ test('refused with 401: a header and a body that disagree, two writeKey members,
   await refused({ auth: basic(WEB), body: `{"batch":[{"type":"track"}],"writ\\u0065Key":"${UNKNOWN}"}` }, 401, 'InvalidWriteKey');
   // The same key twice is one key.
   const same = await send({ body: `{"batch":[{"type":"track"}],"writeKey":"${WEB}","writeKey":"${WEB}"}` });
-  expect([same.status, same.stored.map((l) => l.source)]).toEqual([200, ['web']]);
+  expect([same.status, same.stored.map((l) => l.segmentSource)]).toEqual([200, ['web']]);
 });
 
-test('a declared key\'s value anywhere else in the request (properties, context, a header field, escaped) is never stored: 400', async () => {
+test('a declared key\'s value anywhere else in the request (properties, traits, context, escaped) is never stored: 400', async () => {
   for (const key of DECLARED) {
     for (const extra of [{ properties: { note: key } }, { properties: { [key]: 1 } }, { traits: { k: `prefix-${key}-suffix` } },
       { context: { writeKeyCopy: key } }, { properties: { basic: basic(key) } }, { properties: { nested: { writeKey2: key } } }]) {
