@@ -35,8 +35,9 @@ export interface SegmentInputOptions {
    * The Segment sources that may send, each with its write key(s). When given, the Segment routes need no
    * `x-api-key`: a request is accepted when the write key every Segment SDK sends (`Authorization: Basic
    * base64(writeKey:)`, or `writeKey` in the body) is a declared source's; each line records the source's name in
-   * `segmentSource` (column `segmentsource`). No key, an unknown key, or two different keys: 401 with a JSON reason, nothing stored. The construct's
-   * other routes keep its `apiKeyRequired`.
+   * `segmentSource` (column `segmentsource`). No key, an unknown key, or two different keys: 401 with a JSON
+   * reason, nothing stored; a declared key's value elsewhere in the events: 400, nothing stored. The construct's
+   * other routes keep its `apiKeyRequired`. See docs/senders/segment.md for where keys are visible and rotation.
    * @default - none: the Segment routes require `x-api-key` like the construct's other routes (usage plans per key)
    */
   readonly sources?: SegmentSource[];
@@ -92,6 +93,8 @@ export class Input {
    * Firehose record, stored whole or not at all; each event becomes one line whose event id is its `messageId`
    * and whose `input` member is "segment", with the batch's `sentAt` and `context` beside it. No `writeKey` is
    * stored. An event over 32 KB (Segment's limit) refuses the request with 400, a batch over 500 KB with 413.
+   * With `sources`, the routes take the write key every Segment SDK sends instead of `x-api-key` (so an SDK needs
+   * only its host and write key), and each line names its source in `segmentSource`.
    * @see https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/
    */
   public static segment(options: SegmentInputOptions = {}): Input {

@@ -12,10 +12,10 @@
  * - segment-analytics-python (scripts/local/python-senders.sh) with `host` only.
  * Run inside `scripts/local/localstack.sh run -- ...` (scripts/test.sh).
  */
+import { execFile } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { execFile } from 'child_process';
 import { Analytics } from '@segment/analytics-node';
 import { chromium } from 'playwright-core';
 import { deleteStack, listObjects } from '../../scripts/local/deploy';

@@ -43,8 +43,13 @@ async function send(c: Case) {
   const body = typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
   const results = [];
   for (const emptyBody of READINGS) {
-    const rendered = await engine.render({ template: method.requestTemplates['application/json']!, body, params: { header: headers, querystring: {}, path: {} },
-      context: requestContext(), options: { emptyBody } });
+    const rendered = await engine.render({
+      template: method.requestTemplates['application/json']!,
+      body,
+      params: { header: headers, querystring: {}, path: {} },
+      context: requestContext(),
+      options: { emptyBody },
+    });
     expect(rendered.error).toBeNull();
     const stream = JSON.parse(rendered.output).DeliveryStreamName as string;
     const rejected = stream.startsWith(`${REJECT_MARKER}.`);
