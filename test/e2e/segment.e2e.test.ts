@@ -80,7 +80,7 @@ async function waitForLines(marker: string, n: number, seconds = 60): Promise<Re
   return lines;
 }
 
-/** analytics-node as a Segment user configures it when moving collectors: the write key, host and path (and the test's pace). */
+/** analytics-node as a Segment user configures it when moving collectors: the write key, host and path (and the test's pace and patience). */
 function nodeAnalytics(origin: string, writeKey: string): { analytics: Analytics; errors: unknown[] } {
   const url = stageUrl();
   const analytics = new Analytics({
@@ -89,6 +89,9 @@ function nodeAnalytics(origin: string, writeKey: string): { analytics: Analytics
     path: `${url.pathname}v1/batch`,
     maxRetries: 10,
     flushInterval: 200,
+    // The first request to a fresh LocalStack API can take over the default 10 s on a loaded machine; the SDK would
+    // then send the batch again while the first copy is being stored.
+    httpRequestTimeout: 60_000,
   });
   const errors: unknown[] = [];
   analytics.on('error', (e) => errors.push(e));
