@@ -20,7 +20,16 @@ export interface ExampleStackProps extends StackProps {
    * @default false
    */
   readonly senderInputs?: boolean;
+  /**
+   * The write key of the example's Segment source, `example`. A literal here so the local demo and tests know it;
+   * in an app, take it from a parameter or a secret (docs/senders/segment.md).
+   * @default EXAMPLE_SEGMENT_WRITE_KEY
+   */
+  readonly segmentWriteKey?: string;
 }
+
+/** The example's Segment write key (source `example`): Segment SDKs send it, configured with the host only. */
+export const EXAMPLE_SEGMENT_WRITE_KEY = 'wkExampleSource0000aaaa1111bbbb';
 
 /** The envelope the example (and the end-to-end tests) use: defaults plus caller-controlled fields. */
 export const EXAMPLE_ENVELOPE = RecordEnvelope.withFields([
@@ -57,7 +66,8 @@ export const TYPED_EVENT_SCHEMA: apigw.JsonSchema = {
  * The example stack: one REST API with five ApiToFirehose instances.
  * - `/` and `/batch`: the example envelope, packed batches (one record per request), CORS for one web origin; what
  *   cdk-api-to-firehose-client posts to (JSON, `x-api-key`, `fetch` with `keepalive` on page hide); and Segment's
- *   routes (`/v1/batch`, `/v1/track`, ..., `/v1/t`, `/v1/b`, ...) for Segment's SDKs, into the same stream;
+ *   routes (`/v1/batch`, `/v1/track`, ..., `/v1/t`, `/v1/b`, ...) for Segment's SDKs, into the same stream, by the
+ *   write key of the declared source `example` (no x-api-key there);
  * - `/per-event` and `/per-event/batch`: the body alone (raw), one Firehose record per event (PutRecordBatch),
  *   text/plain bodies stored as JSON strings, CORS;
  * - `/beacon` and `/beacon/batch`: no API key (`navigator.sendBeacon` cannot send headers; the stage throttle
@@ -100,7 +110,8 @@ export class ExampleStack extends Stack {
       query: {},
       // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...; the OTLP, Snowplow and
       // shipper inputs only where a test asks for them (senderInputs).
-      inputs: [Input.segment(), ...(props.senderInputs ? [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] : [])],
+      inputs: [Input.segment({ sources: [{ name: 'example', writeKeys: [props.segmentWriteKey ?? EXAMPLE_SEGMENT_WRITE_KEY] }] }),
+        ...(props.senderInputs ? [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] : [])],
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,

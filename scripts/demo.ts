@@ -1,6 +1,6 @@
 /* eslint-disable no-console */
 import { execFileSync } from 'child_process';
-import { Analytics, FetchHTTPClient } from '@segment/analytics-node';
+import { Analytics } from '@segment/analytics-node';
 import { deleteStack, listObjects } from './local/deploy';
 import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
@@ -48,20 +48,21 @@ async function main(): Promise<void> {
   const ids = [10, 50, 90].map((depth) => client.track({ type: 'scroll', depth }));
   console.log(`    tracked ${ids.join(', ')}`);
   console.log(`    close() -> ${JSON.stringify(await client.close())}`);
-  step('Sending 2 events with Segment\'s SDK (@segment/analytics-node at /v1/batch: Input.segment() on the same API)');
-  const http = new FetchHTTPClient();
+  step('Sending 2 events with Segment\'s SDK (@segment/analytics-node at /v1/batch: the declared source "example", by its write key)');
   const stage = new URL(ex.baseUrl);
-  const analytics = new Analytics({
-    writeKey: ex.apiKey,
-    host: stage.origin,
-    path: `${stage.pathname}v1/batch`,
-    httpClient: { makeRequest: (o) => http.makeRequest({ ...o, headers: { ...o.headers, 'x-api-key': ex.apiKey } }) },
-  });
+  // Only what a Segment user changes when moving collectors: the write key, and where to send (origin + stage path).
+  const analytics = new Analytics({ writeKey: ex.segmentWriteKey, host: stage.origin, path: `${stage.pathname}v1/batch` });
   analytics.on('error', (e) => console.log(`    segment error: ${String(e)}`));
   analytics.identify({ userId: 'u-1', traits: { plan: 'pro' } });
   analytics.track({ userId: 'u-1', event: 'Checkout Started', properties: { total: 42 } });
   await analytics.closeAndFlush();
-  console.log('    identify and track sent (the writeKey is removed before storing; messageId becomes eventId)');
+  console.log('    identify and track sent (each line records segmentSource "example", never the write key; messageId becomes eventId)');
+  const wrong = new Analytics({ writeKey: 'wkNotDeclared000aaaa1111bbbb2222', host: stage.origin, path: `${stage.pathname}v1/batch`, maxRetries: 0 });
+  const wrongErrors: string[] = [];
+  wrong.on('error', (e: any) => wrongErrors.push(String(e.reason?.message ?? e.code ?? e)));
+  wrong.track({ userId: 'u-2', event: 'Not Stored' });
+  await wrong.closeAndFlush();
+  console.log(`    a write key no source declared: ${wrongErrors.join('; ') || 'no error (unexpected)'}`);
   step('What the API refuses (nothing is written)');
   const refused = async (what: string, status: Promise<number>) => console.log(`    ${what}: ${await status}`);
   await refused('invalid JSON', post('', '{"type":'));
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
 
   step('The Segment view (named query "create the Segment view"): one row per messageId, Segment\'s fields as columns');
   await trino.query(catalog.queries['create the Segment view']);
-  const segment = await trino.query(`SELECT "type", "event", "user_id", "message_id", "properties", "traits" FROM ${catalog.database}.${catalog.table}_segment`);
+  const segment = await trino.query(`SELECT "segmentsource", "type", "event", "user_id", "message_id", "properties", "traits" FROM ${catalog.database}.${catalog.table}_segment`);
   for (const row of segment.rows) console.log(`    ${row.map((v) => String(v)).join(' | ')}`);
 
   step('Deleting the stack');

@@ -3,7 +3,7 @@
 # cfn-lint and Checkov on the configurations' templates, actionlint on the GitHub workflows,
 # LocalStack + Trino end-to-end tests (API, client in Node and Chromium, queries),
 # Python, Java and Go packages with their consumer tests.
-# Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the scanners' venv, the VTL renderer) make
+# Works from a fresh clone; caches (node_modules, .localstack/, ~/.m2, pip, the scanners' and Python senders' venvs, the VTL renderer) make
 # reruns fast.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,6 +19,9 @@ ensure_node_modules
 
 step "Headless Chromium for the Segment capture test (unit step) and the browser end-to-end test (Debian package; no-op when installed)"
 bash scripts/local/chromium.sh
+
+step "Python senders for the Segment capture test (unit step) and the Segment end-to-end test (pinned, cached venv)"
+bash scripts/local/python-senders.sh
 
 step "Build: jsii compile, API.md, unit + VTL + cdk-nag tests, eslint, integ-runner snapshots, npm package"
 CI=true npx projen build   # CI mode: snapshots are never rewritten, package builds npm only (Python/Java below)

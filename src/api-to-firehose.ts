@@ -12,14 +12,14 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BatchMode } from './batch';
-import { createAccess, createTenant } from './private/access';
+import { createAccess, createTenant, throttleMethods } from './private/access';
 import { addJsonGatewayResponses, createApi } from './private/api';
 import { Catalog, createCatalog } from './private/catalog';
 import { planCurated } from './private/curated/plan';
 import { createCurated } from './private/curated/resources';
 import { createBucket, createDelivery } from './private/delivery';
 import { senderEndpoints } from './private/endpoints';
-import { acknowledgeMethodFindings, createMethods } from './private/methods';
+import { acknowledgeMethodFindings, acknowledgeWriteKeyMethodFindings, createMethods } from './private/methods';
 import { createMonitoring } from './private/monitoring';
 import { eventRoutes } from './private/request-shapes';
 import { Settings, resolveProps } from './private/resolve';
@@ -195,6 +195,8 @@ export class ApiToFirehose extends Construct {
     this.apiKey = access.apiKey;
     this.apiKeys = access.apiKeys;
     this.apiKeyIds.push(...this.apiKeys.map((k) => k.keyId));
+    // Routes that check a write key (Segment sources) have no usage plan: each gets its own method throttle.
+    throttleMethods(this.stage, methods.writeKeyMethods);
 
     // Query: the Athena workgroup, its encrypted results bucket and the named queries.
     if (this.catalog && s.query) {
@@ -237,7 +239,10 @@ export class ApiToFirehose extends Construct {
     this.alarms = [...monitoring.alarms, ...(this.stream ? createStreamAlarms(this, this.stream, s.monitoring) : [])];
     this.dashboard = monitoring.dashboard;
 
-    acknowledgeMethodFindings(methods.methods, s.access.apiKeyRequired, s.access.effectiveAuthorizationType);
+    const writeKeyMethods = methods.writeKeyMethods.map((w) => w.method);
+    acknowledgeMethodFindings(methods.methods.filter((m) => !writeKeyMethods.includes(m)), s.access.apiKeyRequired,
+      s.access.effectiveAuthorizationType);
+    acknowledgeWriteKeyMethodFindings(writeKeyMethods);
   }
 
   /**

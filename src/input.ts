@@ -1,15 +1,32 @@
+import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { ApiLocation, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
 import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
 import { otlpRoutes } from './private/inputs/otlp';
-import { SEGMENT_MEMBERS, segmentRoutes, segmentTable } from './private/inputs/segment';
+import { SEGMENT_DEFAULT_THROTTLE, SEGMENT_MEMBERS, segmentRoutes, segmentSourcesTable, segmentTable } from './private/inputs/segment';
 import { shipperRoutes } from './private/inputs/shippers';
 import { snowplowRoutes } from './private/inputs/snowplow';
+import { SOURCE_MEMBER, checkSegmentSources } from './private/inputs/write-keys';
 import { Route } from './private/request-shapes';
-import { normalizeResourcePath } from './private/validation';
+import { checkIntegerRange, normalizeResourcePath } from './private/validation';
 import { SenderEndpoints } from './sender-endpoints';
 
 /** What an input tells its senders: its part of `ApiToFirehose.endpoints`, from where the API is reached. */
 type EndpointsOf = (at: ApiLocation, resourceParts: string[]) => SenderEndpoints;
+
+/**
+ * A Segment source that may send: its name, written to each of its lines, and its write key (two while rotating).
+ */
+export interface SegmentSource {
+  /** The source's name, written to the `segmentSource` member of each line it sends (never the write key). */
+  readonly name: string;
+  /**
+   * The source's write keys: one, or two while rotating (add the new key, move the SDKs to it, remove the old one).
+   * A literal, or a token resolved at deploy time, such as an SSM parameter
+   * (`ssm.StringParameter.valueForStringParameter`) or a secret (`SecretValue.secretsManager(...).unsafeUnwrap()`); either
+   * way the value ends up in the API's method configuration (docs/senders/segment.md says where it is visible).
+   */
+  readonly writeKeys: string[];
+}
 
 /** Options of the Segment input. */
 export interface SegmentInputOptions {
@@ -18,6 +35,24 @@ export interface SegmentInputOptions {
    * @default 'v1'
    */
   readonly path?: string;
+
+  /**
+   * The Segment sources that may send, each with its write key(s). When given, the Segment routes need no
+   * `x-api-key`: a request is accepted when the write key every Segment SDK sends (`Authorization: Basic
+   * base64(writeKey:)`, or `writeKey` in the body) is a declared source's; each line records the source's name in
+   * `segmentSource` (column `segmentsource`). No key, an unknown key, or two different keys: 401 with a JSON
+   * reason, nothing stored; a declared key's value elsewhere in the events: 400, nothing stored. The construct's
+   * other routes keep its `apiKeyRequired`. See docs/senders/segment.md for where keys are visible and rotation.
+   * @default - none: the Segment routes require `x-api-key` like the construct's other routes (usage plans per key)
+   */
+  readonly sources?: SegmentSource[];
+
+  /**
+   * The method throttle of each Segment route when `sources` are declared (usage plans need API keys, so this and
+   * the stage throttle are what bound a source; add `webAclArn` for rate rules per IP).
+   * @default - 100 requests per second, burst 200, per route
+   */
+  readonly throttle?: apigw.ThrottleSettings;
 }
 
 /** Options of the OpenTelemetry logs input. */
@@ -65,22 +100,30 @@ export class Input {
    * Firehose record, stored whole or not at all; each event becomes one line whose event id is its `messageId`
    * and whose `input` member is "segment", with the batch's `sentAt` and `context` beside it. No `writeKey` is
    * stored. An event over 32 KB (Segment's limit) refuses the request with 400, a batch over 500 KB with 413.
+   * With `sources`, the routes take the write key every Segment SDK sends instead of `x-api-key` (so an SDK needs
+   * only its host and write key), and each line names its source in `segmentSource`.
    * @see https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/
    */
   public static segment(options: SegmentInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('segment path', options.path ?? 'v1');
-    return new Input('segment', (s) => segmentRoutes(s, pathParts), SEGMENT_MEMBERS, segmentTable, (at, resourceParts) => {
-      const folder = [...resourceParts, ...pathParts];
-      return {
-        segment: {
-          host: originOf(at),
-          path: pathOf(at, [...folder, 'batch']),
-          apiHost: `${at.host}${at.prefix}${folder.map((p) => `/${p}`).join('')}`,
-          baseUrl: v1BaseUrl(at, folder),
-          batchUrl: urlOf(at, [...folder, 'batch']),
-        },
-      };
-    });
+    const sources = options.sources;
+    if (sources) checkSegmentSources(sources);
+    checkIntegerRange('segment throttle.rateLimit', options.throttle?.rateLimit, 0, 1_000_000);
+    checkIntegerRange('segment throttle.burstLimit', options.throttle?.burstLimit, 0, 1_000_000);
+    const writeKeys = sources ? { sources, throttle: options.throttle ?? SEGMENT_DEFAULT_THROTTLE } : undefined;
+    return new Input('segment', (s) => segmentRoutes(s, pathParts, writeKeys),
+      sources ? [...SEGMENT_MEMBERS, SOURCE_MEMBER] : SEGMENT_MEMBERS, sources ? segmentSourcesTable : segmentTable, (at, resourceParts) => {
+        const folder = [...resourceParts, ...pathParts];
+        return {
+          segment: {
+            host: originOf(at),
+            path: pathOf(at, [...folder, 'batch']),
+            apiHost: `${at.host}${at.prefix}${folder.map((p) => `/${p}`).join('')}`,
+            baseUrl: v1BaseUrl(at, folder),
+            batchUrl: urlOf(at, [...folder, 'batch']),
+          },
+        };
+      });
   }
 
   /**

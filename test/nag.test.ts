@@ -23,6 +23,11 @@ describe('cdk-nag AwsSolutions', () => {
     ['curated tables (Iceberg, state machines, schedules) with the Segment, OTLP and Snowplow inputs',
       { inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow()], query: { curated: { rawRetention: Duration.days(30) } } }],
     ['the Segment input, with CORS', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' } }],
+    // APIG4 and COG4 on the key-less Segment methods are acknowledged: the integration checks the write key.
+    ['Segment sources by write key, the own routes by x-api-key', {
+      inputs: [Input.segment({ sources: [{ name: 'web', writeKeys: ['wkNagWeb00000aaaa1111bbbb2222cc'] }] })],
+      cors: { allowOrigin: 'https://app.example.com' },
+    }],
     // APIG4 is acknowledged on purpose there, with the same reason as Checkov's CKV_AWS_59.
     ['public: no API key, no authorizer (sendBeacon clients)', { apiKeyRequired: false }],
     ['unversioned bucket with server access logs to a new bucket', { versioned: false, serverAccessLogs: true }],

@@ -1,6 +1,6 @@
 import { App, BootstraplessSynthesizer } from 'aws-cdk-lib';
 import { DEFAULT_ENDPOINT, apiKeyValue, deployToLocalStack, invokeUrl, synthStack } from './deploy';
-import { ExampleStack } from '../../integ/example-stack';
+import { EXAMPLE_SEGMENT_WRITE_KEY, ExampleStack } from '../../integ/example-stack';
 
 /** What a deployed example stack offers its callers. */
 export interface DeployedExample {
@@ -9,6 +9,8 @@ export interface DeployedExample {
   /** Base URL of the API stage (ends with '/'). */
   readonly baseUrl: string;
   readonly apiKey: string;
+  /** The write key of the `/` instance's Segment source `example` (Segment's routes take it instead of x-api-key). */
+  readonly segmentWriteKey: string;
   readonly perEventApiKey: string;
   readonly eventsBucket: string;
   readonly rawBucket: string;
@@ -54,6 +56,7 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     outputs,
     baseUrl: invokeUrl(outputs.ApiId, outputs.StageName, '', endpoint),
     apiKey: await apiKeyValue(outputs.ApiKeyId, endpoint),
+    segmentWriteKey: EXAMPLE_SEGMENT_WRITE_KEY,
     perEventApiKey: await apiKeyValue(outputs.PerEventApiKeyId, endpoint),
     eventsBucket: outputs.EventsBucketName,
     rawBucket: outputs.RawBucketName,

@@ -49,6 +49,26 @@ export function createAccess(scope: Construct, api: AccessScope, s: AccessSettin
   return { usagePlan, apiKey: created, apiKeys: [...apiKeys] };
 }
 
+/**
+ * Gives each method its own throttle on the stage (the stage's `MethodSettings`, beside its stage-wide defaults): the
+ * bound of routes that take no API key, and so no usage plan (Segment sources).
+ */
+export function throttleMethods(stage: apigw.Stage | undefined, methods: { method: apigw.Method; throttle: apigw.ThrottleSettings }[]): void {
+  if (!stage || methods.length === 0) return;
+  const cfn = stage.node.defaultChild as apigw.CfnStage;
+  const settings = [...((cfn.methodSettings as apigw.CfnStage.MethodSettingProperty[] | undefined) ?? [])];
+  for (const { method, throttle } of methods) {
+    settings.push({
+      // CloudFormation's encoding of a resource path: '/' then the path with each '/' as '~1' (/v1/b -> /~1v1~1b).
+      resourcePath: `/${method.resource.path.replace(/\//g, '~1')}`,
+      httpMethod: method.httpMethod,
+      throttlingRateLimit: throttle.rateLimit,
+      throttlingBurstLimit: throttle.burstLimit,
+    });
+  }
+  cfn.methodSettings = settings;
+}
+
 /** Settings a tenant inherits from the construct. */
 export interface TenantScope {
   readonly restApi: apigw.IRestApi;

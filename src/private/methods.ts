@@ -30,6 +30,8 @@ export interface Methods {
   readonly requestValidator: apigw.IRequestValidator;
   readonly resources: apigw.IResource[];
   readonly methods: apigw.Method[];
+  /** The methods whose integration checks a write key (no API key, no authorizer), with their method throttle. */
+  readonly writeKeyMethods: { readonly method: apigw.Method; readonly throttle: apigw.ThrottleSettings }[];
 }
 
 /** Firehose actions in the order the role's statement lists them. */
@@ -82,18 +84,37 @@ export function createMethods(scope: Construct, s: MethodSettings): Methods {
 
   const resources: apigw.IResource[] = [];
   const methods: apigw.Method[] = [];
+  const writeKeyMethods: Methods['writeKeyMethods'] = [];
   for (const route of s.routes) {
     const resource = route.pathParts.reduce((r: apigw.IResource, part) => r.resourceForPath(part), s.restApi.root);
     const credentials = route.corsCredentials ?? false;
     const integrated = integration(role, target, target.action(route.firehoseAction as RecordCall), route.requestTemplates,
       route.responses, s.cors, credentials);
     const requestModels = Object.fromEntries(route.models.map((m) => [m.contentType, model(m.id, m.contentType, m.schema)]));
-    const methodResponsesOfRoute = methodResponses(errorModel, s.cors, credentials);
-    methods.push(resource.addMethod('POST', integrated, { ...methodOptions, methodResponses: methodResponsesOfRoute, requestModels }));
+    const methodResponsesOfRoute = methodResponses(errorModel, s.cors, credentials, route.extraStatusCodes);
+    const access = route.writeKeyAccess
+      ? { apiKeyRequired: false, authorizationType: apigw.AuthorizationType.NONE, authorizer: undefined } : {};
+    const method = resource.addMethod('POST', integrated, { ...methodOptions, ...access, methodResponses: methodResponsesOfRoute, requestModels });
+    methods.push(method);
+    if (route.writeKeyAccess) writeKeyMethods.push({ method, throttle: route.writeKeyAccess.throttle });
     if (s.cors) addPreflight(resource, s.cors, route.corsHeaders, credentials);
     resources.push(resource);
   }
-  return { role, requestValidator, resources, methods };
+  return { role, requestValidator, resources, methods, writeKeyMethods };
+}
+
+/**
+ * Acknowledges the findings on methods whose integration checks a write key (Segment sources): no API key and no
+ * authorizer, on purpose, since no Segment SDK can send either.
+ */
+export function acknowledgeWriteKeyMethodFindings(methods: apigw.Method[]): void {
+  for (const m of methods) {
+    acknowledgeBoth(m, 'AwsSolutions-APIG4', 'CKV_AWS_59', 'The integration checks the Segment write key every Segment SDK '
+      + 'sends (Authorization: Basic, or writeKey in the body) against the declared sources and answers 401 otherwise; no '
+      + 'Segment SDK can send an x-api-key or sign a request. A method throttle and the stage throttle bound it; associate a '
+      + 'web ACL with `webAclArn` for rate rules per IP.');
+    acknowledge(m, 'AwsSolutions-COG4', 'The integration checks the Segment write key; Segment SDKs cannot send a Cognito token.');
+  }
 }
 
 /**
@@ -149,8 +170,8 @@ function integration(role: iam.IRole, target: WriteTarget, action: string, reque
   });
 }
 
-function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings, credentials = false): apigw.MethodResponse[] {
-  return METHOD_STATUS_CODES.map((statusCode) => {
+function methodResponses(errorModel: apigw.IModel, cors?: CorsSettings, credentials = false, extra: string[] = []): apigw.MethodResponse[] {
+  return [...METHOD_STATUS_CODES, ...extra].map((statusCode) => {
     const params: Record<string, boolean> = {};
     if (statusCode === '503') params['method.response.header.Retry-After'] = true;
     if (cors) Object.keys(corsResponseHeaders(cors, credentials)).forEach((h) => params[`method.response.header.${h}`] = true);

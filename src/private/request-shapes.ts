@@ -32,6 +32,13 @@ export interface Route {
    * its answers and preflight carry `Access-Control-Allow-Credentials: true` (with the one configured origin).
    */
   readonly corsCredentials?: boolean;
+  /**
+   * The route's integration checks a write key itself (Segment sources): its method requires no API key and no
+   * authorizer, whatever the construct's, and gets its own method throttle on the stage.
+   */
+  readonly writeKeyAccess?: { readonly throttle: apigw.ThrottleSettings };
+  /** Status codes the route's templates answer besides METHOD_STATUS_CODES (e.g. Segment's 401). */
+  readonly extraStatusCodes?: string[];
 }
 
 /** What the request shapes need to know: resolved settings only. */

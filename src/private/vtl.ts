@@ -126,6 +126,14 @@ export enum RejectReason {
    * answered 400, which they drop.
    */
   OVERSIZED = 'oversized',
+  /** Segment sources: the request carries no write key (answered 401). */
+  NO_WRITE_KEY = 'no-write-key',
+  /** Segment sources: a write key no source declared, or an Authorization header that is not a Basic credential (401). */
+  UNKNOWN_WRITE_KEY = 'unknown-write-key',
+  /** Segment sources: two different write keys in one request (401). */
+  WRITE_KEYS_DISAGREE = 'write-keys-disagree',
+  /** Segment sources: a declared write key's value inside the events (400): it would be stored. */
+  WRITE_KEY_IN_EVENTS = 'write-key-in-events',
 }
 
 /**

@@ -105,7 +105,7 @@ describe('the envelope instance (body without properties in its schema)', () => 
       ['apikeyid', 'varchar'], ['requestid', 'varchar'], ['receivedat', 'bigint'], ['eventid', 'varchar'],
       ['index', 'integer'], ['useragent', 'varchar'], ['traceid', 'varchar'], ['tenant', 'varchar'], ['source', 'varchar'], ['pipeline', 'varchar'],
       // The Segment input's members (null on the construct's own routes).
-      ['input', 'varchar'], ['sentat', 'varchar'], ['context', 'varchar'],
+      ['input', 'varchar'], ['sentat', 'varchar'], ['context', 'varchar'], ['segmentsource', 'varchar'],
       ['body', 'varchar'], ['dt', 'varchar'],
     ]);
     const rows = records(r);
@@ -287,8 +287,11 @@ describe('the Segment input (Input.segment() on the envelope instance)', () => {
 
   test('the Segment view: one row per messageId with Segment\'s fields as columns; per-day and first-seen queries run', async () => {
     for (let i = 0; i < 2; i++) {
+      // The Segment routes take the declared source's write key, as analytics-node sends it (header and body).
       const res = await fetch(`${ex.baseUrl}v1/batch`, {
-        method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ex.apiKey }, body: captured.request.body,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'authorization': `Basic ${Buffer.from(`${ex.segmentWriteKey}:`).toString('base64')}` },
+        body: JSON.stringify({ ...batch, writeKey: ex.segmentWriteKey }),
       });
       expect(res.status).toBe(200);
     }
@@ -302,7 +305,8 @@ describe('the Segment input (Input.segment() on the envelope instance)', () => {
     for (const row of rows) {
       const sent = batch.batch.find((e: any) => e.messageId === row.message_id);
       expect(row).toMatchObject({
-        apikeyid: ex.apiKeyId, eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp,
+        // No API key on the Segment routes: the source's name says who sent it.
+        apikeyid: null, segmentsource: 'example', eventid: sent.messageId, type: sent.type, user_id: sent.userId ?? null, timestamp: sent.timestamp,
       });
       expect(JSON.parse(row.event_json)).toEqual(sent);
       if (sent.properties) expect(JSON.parse(row.properties)).toEqual(sent.properties);

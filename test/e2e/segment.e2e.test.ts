@@ -1,22 +1,27 @@
 /**
- * Segment's published SDKs against the example stack on LocalStack (Input.segment() on the `/` instance): the SDK is
- * pointed at the API with its documented options only, and every event must land in S3 once, with its fields, its
- * messageId as the event id and no writeKey anywhere.
- * - @segment/analytics-node: track, identify, page, screen, group and alias, through `host` + `path` and an
- *   `httpClient` that adds x-api-key;
+ * Segment's published SDKs against the example stack on LocalStack (Input.segment() with the declared source
+ * `example` on the `/` instance): each SDK is given the host and the write key ONLY (no header, no httpClient), and
+ * every event must land in S3 once, with its fields, its messageId as the event id, the source's name, and no write
+ * key anywhere.
+ * - @segment/analytics-node: track, identify, page, screen, group and alias, through `host` + `path`; with a wrong
+ *   write key the SDK reports the 401 and nothing is stored;
  * - the same SDK behind a fault-injecting proxy (503, 429, resets before and after forwarding): its own retries lose
  *   nothing, and the events that arrive twice share their messageId, which the dedup view keys on;
- * - @segment/analytics-next in headless Chromium: a page that tracks, then navigates away.
+ * - @segment/analytics-next in headless Chromium, `apiHost` and `cdnSettings` only: standard delivery (a page that
+ *   tracks, then navigates away) and batching; the Authorization header's preflight passes;
+ * - segment-analytics-python (scripts/local/python-senders.sh) with `host` only.
  * Run inside `scripts/local/localstack.sh run -- ...` (scripts/test.sh).
  */
+import { execFile } from 'child_process';
 import { randomUUID } from 'crypto';
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { Analytics, FetchHTTPClient } from '@segment/analytics-node';
+import { Analytics } from '@segment/analytics-node';
 import { chromium } from 'playwright-core';
 import { deleteStack, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
 import { CaptureServer } from '../senders/capture-server';
+import { sendersPython } from '../senders/python-senders';
 
 jest.setTimeout(600_000);
 
@@ -75,16 +80,18 @@ async function waitForLines(marker: string, n: number, seconds = 60): Promise<Re
   return lines;
 }
 
-function nodeAnalytics(origin: string, apiKey: string): { analytics: Analytics; errors: unknown[] } {
+/** analytics-node as a Segment user configures it when moving collectors: the write key, host and path (and the test's pace and patience). */
+function nodeAnalytics(origin: string, writeKey: string): { analytics: Analytics; errors: unknown[] } {
   const url = stageUrl();
-  const withKey = new FetchHTTPClient();
   const analytics = new Analytics({
-    writeKey: apiKey,
+    writeKey,
     host: origin,
     path: `${url.pathname}v1/batch`,
     maxRetries: 10,
     flushInterval: 200,
-    httpClient: { makeRequest: (o) => withKey.makeRequest({ ...o, headers: { ...o.headers, 'x-api-key': apiKey } }) },
+    // The first request to a fresh LocalStack API can take over the default 10 s on a loaded machine; the SDK would
+    // then send the batch again while the first copy is being stored.
+    httpRequestTimeout: 60_000,
   });
   const errors: unknown[] = [];
   analytics.on('error', (e) => errors.push(e));
@@ -107,7 +114,7 @@ function trackAll(analytics: Analytics, marker: string, n: number): void {
 
 test('@segment/analytics-node: track, identify, page, screen, group, alias; each stored once with its fields, no writeKey', async () => {
   const marker = randomUUID();
-  const { analytics, errors } = nodeAnalytics(stageUrl().origin, ex.apiKey);
+  const { analytics, errors } = nodeAnalytics(stageUrl().origin, ex.segmentWriteKey);
   trackAll(analytics, marker, 60);
   await analytics.closeAndFlush({ timeout: 120_000 });
   expect(errors).toEqual([]);
@@ -116,7 +123,7 @@ test('@segment/analytics-node: track, identify, page, screen, group, alias; each
   const types = lines.map((l) => l.body.type).sort();
   expect(new Set(types)).toEqual(new Set(['track', 'identify', 'page', 'screen', 'group', 'alias']));
   for (const l of lines) {
-    expect(l).toMatchObject({ apiKeyId: ex.apiKeyId, input: 'segment', eventId: l.body.messageId, sentAt: expect.any(String) });
+    expect(l).toMatchObject({ apiKeyId: null, segmentSource: 'example', input: 'segment', eventId: l.body.messageId, sentAt: expect.any(String) });
     expect(l.body.messageId).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
     expect(JSON.stringify(l)).not.toContain('writeKey');
   }
@@ -125,6 +132,18 @@ test('@segment/analytics-node: track, identify, page, screen, group, alias; each
   const perRequest = new Map<string, number>();
   for (const l of lines) perRequest.set(l.requestId, (perRequest.get(l.requestId) ?? 0) + 1);
   expect([...perRequest.values()].every((n) => n <= 15)).toBe(true);
+});
+
+test('analytics-node with a write key no source declared: the SDK reports the 401 and nothing is stored', async () => {
+  const marker = randomUUID();
+  const { analytics, errors } = nodeAnalytics(stageUrl().origin, 'wkNotDeclared000aaaa1111bbbb2222');
+  trackAll(analytics, marker, 6);
+  await analytics.closeAndFlush({ timeout: 60_000 });
+  expect(errors.length).toBeGreaterThan(0);
+  expect(errors.map((e: any) => [e.code, e.reason?.message ?? String(e.reason)].join(' ')).join('\n')).toMatch(/401/);
+  // Give a write that should not have happened time to land, then look.
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(await stored(marker)).toEqual([]);
 });
 
 test('analytics-node behind a fault-injecting proxy: its retries lose nothing; duplicates share their messageId', async () => {
@@ -139,7 +158,7 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
     faults: { 503: 0.15, 429: 0.1, resetBefore: 0.1, resetAfter: 0.1 },
   });
   try {
-    const { analytics, errors } = nodeAnalytics(`http://127.0.0.1:${proxy.port}`, ex.apiKey);
+    const { analytics, errors } = nodeAnalytics(`http://127.0.0.1:${proxy.port}`, ex.segmentWriteKey);
     trackAll(analytics, marker, 150);
     await analytics.closeAndFlush({ timeout: 300_000 });
     const lines = await waitForLines(marker, 150);
@@ -158,7 +177,7 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
   }
 });
 
-(existsSync(CHROMIUM) ? test : test.skip)('@segment/analytics-next in Chromium: a page tracks, then navigates away; every event stored once', async () => {
+test.each(['standard', 'batching'])('@segment/analytics-next in Chromium, apiHost and cdnSettings only, %s delivery: every event stored once', async (strategy) => {
   const marker = randomUUID();
   const api = stageUrl();
   const apiHost = `${api.host}${api.pathname}v1`;
@@ -168,6 +187,8 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
       '--disable-component-update', '--disable-sync'],
   });
   const foreign: string[] = [];
+  const failed: string[] = [];
+  const answers: number[] = [];
   try {
     const context = await browser.newContext();
     const tab = await context.newPage();
@@ -175,18 +196,20 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
       const u = new URL(r.url());
       if (u.hostname !== '127.0.0.1') foreign.push(r.url());
     });
+    // A request whose preflight fails never gets a response: it is reported here.
+    tab.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    tab.on('response', (r) => { if (r.url().startsWith(`http://${apiHost}`) && r.request().method() === 'POST') answers.push(r.status()); });
     await tab.goto(`http://127.0.0.1:${page.port}/`);
-    const sent = await tab.evaluate(async ({ host, key, m }) => {
+    const sent = await tab.evaluate(async ({ host, key, m, how }) => {
       const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
+      // The Segment.io settings a user changes when moving collectors: the write key (apiKey) and apiHost (http here).
       const seg = {
         apiKey: key,
         apiHost: host,
         protocol: 'http',
-        deliveryStrategy: { strategy: 'standard', config: { headers: { 'x-api-key': key } } },
+        ...(how === 'batching' ? { deliveryStrategy: { strategy: 'batching', config: { size: 3, timeout: 200 } } } : {}),
       };
-      const [analytics] = await AnalyticsBrowser.load(
-        { writeKey: key, cdnSettings: { integrations: { 'Segment.io': seg }, metrics: { sampleRate: 0 } } },
-        { integrations: { 'Segment.io': { apiHost: host, protocol: 'http' } } });
+      const [analytics] = await AnalyticsBrowser.load({ writeKey: key, cdnSettings: { integrations: { 'Segment.io': seg }, metrics: { sampleRate: 0 } } });
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {
         const ctx = await analytics.track('Clicked', { marker: m, i });
@@ -195,18 +218,44 @@ test('analytics-node behind a fault-injecting proxy: its retries lose nothing; d
       const ctx = await analytics.page('Shop', { marker: m });
       ids.push(ctx.event.messageId);
       return ids;
-    }, { host: apiHost, key: ex.apiKey, m: marker });
+    }, { host: apiHost, key: ex.segmentWriteKey, m: marker, how: strategy });
+    // Batching flushes on its timer (and at pagehide); give it the time before leaving the page.
+    if (strategy === 'batching') await tab.waitForTimeout(1500);
     await tab.goto(`http://127.0.0.1:${page.port}/away`);
     await context.close();
     const lines = await waitForLines(marker, sent.length);
     expect(foreign).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.every((status) => status === 200)).toBe(true);
     expect(lines.map((l) => l.eventId).sort()).toEqual([...sent].sort());
     for (const l of lines) {
-      expect(l).toMatchObject({ input: 'segment', apiKeyId: ex.apiKeyId });
+      expect(l).toMatchObject({ input: 'segment', apiKeyId: null, segmentSource: 'example' });
       expect(JSON.stringify(l)).not.toContain('writeKey');
-      expect(JSON.stringify(l)).not.toContain(ex.apiKey);
+      expect(JSON.stringify(l)).not.toContain(ex.segmentWriteKey);
     }
   } finally {
     await browser.close();
+  }
+});
+
+test('segment-analytics-python with host only: every event stored once', async () => {
+  const marker = randomUUID();
+  const python = sendersPython();
+  const script = path.join(__dirname, '..', 'senders', 'segment_python_capture.py');
+  const opts = { host: ex.baseUrl.replace(/\/$/, ''), retries: 3, marker, clients: [{ writeKey: ex.segmentWriteKey }] };
+  const out: { errors: Record<string, unknown[]> } = await new Promise((resolve, reject) => {
+    execFile(python, [script, JSON.stringify(opts)], { timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+  expect(out.errors).toEqual({ [ex.segmentWriteKey]: [] });
+  const lines = await waitForLines(marker, 6);
+  expect(lines.map((l) => l.body.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'screen', 'track']);
+  expect(new Set(lines.map((l) => l.eventId)).size).toBe(6);
+  for (const l of lines) {
+    expect(l).toMatchObject({ input: 'segment', apiKeyId: null, segmentSource: 'example', eventId: l.body.messageId });
+    expect(JSON.stringify(l)).not.toContain(ex.segmentWriteKey);
   }
 });

@@ -9,18 +9,20 @@
  *   in headless Chromium (Debian's /usr/bin/chromium, scripts/local/chromium.sh; skipped when absent), page and API
  *   on two origins so CORS applies. Chromium resolves no host but 127.0.0.1 (--host-resolver-rules), so a request meant for Segment's
  *   CDN or API fails in the browser and is seen in the page's request log, never on the network.
- * - segment-analytics-python (PyPI): only when SEGMENT_PYTHON (default /tmp/segment-python/bin/python) imports it:
- *     python3 -m venv /tmp/segment-python && /tmp/segment-python/bin/pip install segment-analytics-python==2.4.0
+ * - segment-analytics-python (PyPI, pinned in scripts/local/python-senders.txt): the venv of
+ *   scripts/local/python-senders.sh, which scripts/test.sh runs before the build (SEGMENT_PYTHON overrides); the
+ *   suite fails when it is missing.
  *
  * SENDER_FIXTURES=write rewrites the fixtures from a fresh capture; otherwise a capture must match its fixture's shape.
  */
-import { execFile, spawnSync } from 'child_process';
+import { execFile } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { Analytics } from '@segment/analytics-node';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import { CaptureServer, RecordedRequest, Reply } from './capture-server';
 import { checkFixture, toFixture } from './fixtures';
+import { sendersPython } from './python-senders';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'segment');
 const MODULES = path.join(__dirname, '..', '..', 'node_modules', '@segment');
@@ -28,7 +30,6 @@ const NODE_SDK_VERSION: string = JSON.parse(readFileSync(path.join(MODULES, 'ana
 const NEXT_VERSION: string = JSON.parse(readFileSync(path.join(MODULES, 'analytics-next', 'package.json'), 'utf8')).version;
 const NEXT_BUNDLE = path.join(MODULES, 'analytics-next', 'dist', 'umd', 'index.js');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const PYTHON = process.env.SEGMENT_PYTHON ?? '/tmp/segment-python/bin/python';
 const PY_SCRIPT = path.join(__dirname, 'segment_python_capture.py');
 
 const WRITE_KEY = 'wk_test';
@@ -585,11 +586,11 @@ if (!hasChromium) console.warn(`${CHROMIUM} missing: the analytics-next capture 
 });
 
 // ---------------------------------------------------------------------------------------------------------------------
-const hasPython = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import segment.analytics'], { stdio: 'ignore' }).status === 0;
-
-(hasPython ? describe : describe.skip)(`segment-analytics-python (${PYTHON})`, () => {
+describe('segment-analytics-python (scripts/local/python-senders.sh)', () => {
   let server: CaptureServer;
+  let PYTHON: string;
   beforeAll(async () => {
+    PYTHON = sendersPython();
     server = await CaptureServer.start();
   });
   afterAll(async () => server?.close());

@@ -215,9 +215,14 @@ export const CONFIGURATIONS: Configuration[] = [
     },
   },
   {
+    // Both modes: Segment sources by write key (no x-api-key on the Segment routes), x-api-key on the construct's own.
     name: 'segment-input',
     build: (s) => {
-      new ApiToFirehose(s, 'Ingest', { inputs: [Input.segment()], cors: { allowOrigin: 'https://app.example.com' }, query: {} });
+      new ApiToFirehose(s, 'Ingest', {
+        inputs: [Input.segment({ sources: [{ name: 'web', writeKeys: ['wkStabilityWeb0000aaaa1111bbbb22'] }] })],
+        cors: { allowOrigin: 'https://app.example.com' },
+        query: {},
+      });
     },
   },
   {

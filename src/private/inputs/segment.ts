@@ -11,6 +11,8 @@ import { WriteTarget } from '../targets/target';
 import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason } from '../vtl';
 import { inputResponses, vtlInputRecord } from './packing';
+import { SOURCE_MEMBER, WRITE_KEY_REFUSALS, vtlHoldsWriteKey, vtlWriteKeyCheck } from './write-keys';
+import { SegmentSource } from '../../input';
 
 /**
  * Segment's Tracking API (also spoken by RudderStack's and Jitsu's SDKs): the routes a Segment SDK posts to, read
@@ -30,6 +32,34 @@ export const SEGMENT_BATCH_MAX_BYTES = 500 * 1024;
 export const SEGMENT_BATCH_MAX_EVENTS = 1000;
 /** The input's name, written to each record's `input` member: it tells a Segment line from the construct's own. */
 export const SEGMENT_INPUT = 'segment';
+
+/** The method throttle of each Segment route with declared sources, unless `throttle` is given. */
+export const SEGMENT_DEFAULT_THROTTLE: apigw.ThrottleSettings = { rateLimit: 100, burstLimit: 200 };
+
+/** Declared sources (write-key mode) and the method throttle of their routes. */
+export interface SegmentWriteKeys {
+  readonly sources: SegmentSource[];
+  readonly throttle: apigw.ThrottleSettings;
+}
+
+/**
+ * Wraps a template's body in the write-key check (when sources are declared): the request's source found first, or a
+ * refusal; the record written only when no declared key's value is left in it.
+ */
+function withWriteKeys(target: WriteTarget, sources: SegmentSource[] | undefined, body: string[]): string[] {
+  return sources ? [vtlWriteKeyCheck(sources, target), ...body, '#end'] : body;
+}
+
+/** The write of `record` (a VTL reference): refused when a declared key's value is still in it. */
+function writeRecord(target: WriteTarget, streamName: string, record: string, sources?: SegmentSource[]): string[] {
+  const put = vtlInputRecord(target, streamName, record);
+  return sources ? [`#if(${vtlHoldsWriteKey(sources, record)})`, target.reject(RejectReason.WRITE_KEY_IN_EVENTS), '#else', put, '#end'] : [put];
+}
+
+/** The members a Segment line has before its body: the input, and the source when sources are declared. */
+function sourceMember(sources?: SegmentSource[]) {
+  return sources ? [{ name: SOURCE_MEMBER, ref: '$wk_source' }] : [];
+}
 
 /** Single-event routes: Segment's long names, and analytics-next's one-letter paths. */
 const SINGLE_ROUTES = ['track', 'identify', 'page', 'screen', 'group', 'alias', 't', 'i', 'p', 's', 'g', 'a'];
@@ -61,25 +91,27 @@ export function segmentEnvelope(envelope: RecordEnvelope): RecordEnvelope {
 }
 
 /** One event per request: one Firehose record. */
-function singleTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget): string {
+function singleTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget, sources?: SegmentSource[]): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
-    `#if(${EMPTY_BODY})`,
-    target.reject(RejectReason.EMPTY_BODY),
-    `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
-    target.reject(RejectReason.TOO_LARGE),
-    '#else',
-    vtlFields(envelope, 'single', false, BodyFormat.JSON),
-    vtlBody(BodyFormat.JSON, "'$'"),
-    vtlStripWriteKey('$body'),
-    `#if(${EVENT_TOO_LARGE})`,
-    target.reject(RejectReason.EVENT_TOO_LARGE),
-    '#else',
-    vtlRecord(envelope, 'single', [{ name: 'input', ref: '$input_name' }]),
-    vtlInputRecord(target, streamName, '$rec'),
-    '#end',
-    '#end',
+    ...withWriteKeys(target, sources, [
+      `#if(${EMPTY_BODY})`,
+      target.reject(RejectReason.EMPTY_BODY),
+      `#elseif($raw.length() > ${MAX_RECORD_BODY_CHARS})`,
+      target.reject(RejectReason.TOO_LARGE),
+      '#else',
+      vtlFields(envelope, 'single', false, BodyFormat.JSON),
+      vtlBody(BodyFormat.JSON, "'$'"),
+      vtlStripWriteKey('$body'),
+      `#if(${EVENT_TOO_LARGE})`,
+      target.reject(RejectReason.EVENT_TOO_LARGE),
+      '#else',
+      vtlRecord(envelope, 'single', [{ name: 'input', ref: '$input_name' }, ...sourceMember(sources)]),
+      ...writeRecord(target, streamName, '$rec', sources),
+      '#end',
+      '#end',
+    ]),
   ].filter((l) => l !== '').join('\n');
 }
 
@@ -87,36 +119,39 @@ function singleTemplate(streamName: string, envelope: RecordEnvelope, target: Wr
  * A batch: every event a JSON line, packed into one Firehose record, with the batch's `sentAt` and `context`
  * beside each event. Refused whole when the batch or any one event is larger than Segment allows.
  */
-function batchTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget): string {
+function batchTemplate(streamName: string, envelope: RecordEnvelope, target: WriteTarget, sources?: SegmentSource[]): string {
   return [
     PRELUDE,
     `#set($input_name = '"${SEGMENT_INPUT}"')`,
+    ...withWriteKeys(target, sources, [
     // The construct's own batch head: $events from the body's `batch` array, refusals, the request-wide fields.
-    batchLoopHead({ envelope, recordsProperty: 'batch', target }, SEGMENT_BATCH_MAX_BYTES),
-    // The batch's own sentAt and context (JSON, or null when absent), written beside each event.
-    vtlJsonValue('$sent_at', "'$.sentAt'"),
-    '#if($sent_at == \'\' || $sent_at == \'""\')#set($sent_at = \'null\')#end',
-    vtlJsonValue('$batch_context', "'$.context'"),
-    '#if($batch_context == \'\' || $batch_context == \'""\')#set($batch_context = \'null\')#end',
-    vtlStripWriteKey('$batch_context'),
-    '#set($packed = "")',
-    '#set($too_large = false)',
-    '#foreach($event in $events)',
-    vtlFields(envelope, 'batch', true),
-    vtlBody(BodyFormat.JSON, '"$.batch[$foreach.index]"'),
-    vtlStripWriteKey('$body'),
-    `#if(${EVENT_TOO_LARGE})#set($too_large = true)#end`,
-    vtlRecord(envelope, 'batch', [
-      { name: 'input', ref: '$input_name' }, { name: 'sentAt', ref: '$sent_at' }, { name: 'context', ref: '$batch_context' },
+      batchLoopHead({ envelope, recordsProperty: 'batch', target }, SEGMENT_BATCH_MAX_BYTES),
+      // The batch's own sentAt and context (JSON, or null when absent), written beside each event.
+      vtlJsonValue('$sent_at', "'$.sentAt'"),
+      '#if($sent_at == \'\' || $sent_at == \'""\')#set($sent_at = \'null\')#end',
+      vtlJsonValue('$batch_context', "'$.context'"),
+      '#if($batch_context == \'\' || $batch_context == \'""\')#set($batch_context = \'null\')#end',
+      vtlStripWriteKey('$batch_context'),
+      '#set($packed = "")',
+      '#set($too_large = false)',
+      '#foreach($event in $events)',
+      vtlFields(envelope, 'batch', true),
+      vtlBody(BodyFormat.JSON, '"$.batch[$foreach.index]"'),
+      vtlStripWriteKey('$body'),
+      `#if(${EVENT_TOO_LARGE})#set($too_large = true)#end`,
+      vtlRecord(envelope, 'batch', [
+        { name: 'input', ref: '$input_name' }, ...sourceMember(sources), { name: 'sentAt', ref: '$sent_at' },
+        { name: 'context', ref: '$batch_context' },
+      ]),
+      '#set($packed = "${packed}${rec}")',
+      '#end',
+      '#if($too_large)',
+      target.reject(RejectReason.EVENT_TOO_LARGE),
+      '#else',
+      ...writeRecord(target, streamName, '$packed', sources),
+      '#end',
+      '#end',
     ]),
-    '#set($packed = "${packed}${rec}")',
-    '#end',
-    '#if($too_large)',
-    target.reject(RejectReason.EVENT_TOO_LARGE),
-    '#else',
-    vtlInputRecord(target, streamName, '$packed'),
-    '#end',
-    '#end',
   ].filter((l) => l !== '').join('\n');
 }
 
@@ -138,7 +173,13 @@ const BATCH_SCHEMA: apigw.JsonSchema = {
 };
 
 /** Segment SDKs send JSON, and the browser SDK text/plain (a simple request): both are read as JSON and validated. */
-function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, template: string, target: WriteTarget): Route {
+function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, template: string, target: WriteTarget,
+  writeKeys?: SegmentWriteKeys): Route {
+  const refusals = [
+    ...refusalBranch(RejectReason.EVENT_TOO_LARGE, 400, 'EventTooLarge',
+      'An event is larger than Segment allows (32 KB); nothing of the request was stored.'),
+    ...(writeKeys ? WRITE_KEY_REFUSALS.flatMap(([reason, status, code, message]) => refusalBranch(reason, status, code, message)) : []),
+  ];
   return {
     pathParts,
     firehoseAction: 'PutRecord',
@@ -149,20 +190,21 @@ function route(pathParts: string[], modelId: string, schema: apigw.JsonSchema, t
     requestTemplates: { 'application/json': template, 'text/plain': template },
     // analytics-next sends Authorization (Basic writeKey) with every request, so its preflight asks for it.
     corsHeaders: ['Authorization'],
-    responses: inputResponses(target, refusalBranch(RejectReason.EVENT_TOO_LARGE, 400, 'EventTooLarge',
-      'An event is larger than Segment allows (32 KB); nothing of the request was stored.')),
+    responses: inputResponses(target, refusals),
+    // With declared sources, the integration checks the write key: no x-api-key, a method throttle, and 401 answers.
+    ...(writeKeys ? { writeKeyAccess: { throttle: writeKeys.throttle }, extraStatusCodes: ['401'] } : {}),
   };
 }
 
-/** The Segment routes under `<resourcePath>/<path>`. */
-export function segmentRoutes(s: InputSettings, pathParts: string[]): Route[] {
+/** The Segment routes under `<resourcePath>/<path>`; with declared sources, each checks the write key. */
+export function segmentRoutes(s: InputSettings, pathParts: string[], writeKeys?: SegmentWriteKeys): Route[] {
   const envelope = segmentEnvelope(s.envelope);
   const base = [...s.resourceParts, ...pathParts];
-  const single = singleTemplate(s.streamName, envelope, s.target);
-  const batch = batchTemplate(s.streamName, envelope, s.target);
+  const single = singleTemplate(s.streamName, envelope, s.target, writeKeys?.sources);
+  const batch = batchTemplate(s.streamName, envelope, s.target, writeKeys?.sources);
   return [
-    ...BATCH_ROUTES.map((r) => route([...base, r], `Segment${r === 'b' ? 'B' : 'Batch'}Model`, BATCH_SCHEMA, batch, s.target)),
-    ...SINGLE_ROUTES.map((r) => route([...base, r], `Segment${r[0].toUpperCase()}${r.slice(1)}Model`, EVENT_SCHEMA, single, s.target)),
+    ...BATCH_ROUTES.map((r) => route([...base, r], `Segment${r === 'b' ? 'B' : 'Batch'}Model`, BATCH_SCHEMA, batch, s.target, writeKeys)),
+    ...SINGLE_ROUTES.map((r) => route([...base, r], `Segment${r[0].toUpperCase()}${r.slice(1)}Model`, EVENT_SCHEMA, single, s.target, writeKeys)),
   ];
 }
 
@@ -238,4 +280,10 @@ export const segmentTable: InputTable = {
       ]),
     }];
   },
+};
+
+/** The Segment table with declared sources: also the `segmentsource` column (the source's name; the view keeps it). */
+export const segmentSourcesTable: InputTable = {
+  columns: [...segmentTable.columns, { name: SOURCE_MEMBER.toLowerCase(), type: 'string', comment: 'Segment: the declared source whose write key sent the line' }],
+  queries: segmentTable.queries,
 };
