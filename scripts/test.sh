@@ -40,7 +40,8 @@ bash scripts/actionlint.sh
 step "End-to-end on LocalStack and Trino (deploy the example stack, POST, read S3; the client from Node and in Chromium; query S3 with Athena's engine)"
 scripts/local/localstack.sh install
 scripts/local/trino.sh install   # Trino 476 + hive plugin via Maven (~450 MB, cached in ~/.m2 and ~/.cache)
-scripts/local/localstack.sh run -- scripts/local/trino.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
+scripts/local/otelcol.sh install   # OpenTelemetry Collector 0.165.0 built from the Go module proxy (cached in ~/.cache)
+scripts/local/localstack.sh run -- scripts/local/trino.sh run -- scripts/local/otelcol.sh run -- npx jest --coverage=false --testPathIgnorePatterns /node_modules/ --testMatch '<rootDir>/test/e2e/**/*.e2e.test.ts' --runInBand
 
 step "Python, Java and Go packages and their consumer apps"
 bash scripts/consumers.sh
