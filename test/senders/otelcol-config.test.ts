@@ -11,9 +11,12 @@ const config = parse(fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 's
 
 test('otlphttp sends uncompressed JSON with the API key to the base URL, retrying with a queue', () => {
   expect(config.exporters.otlphttp).toMatchObject({
-    endpoint: '${env:API_TO_FIREHOSE_ENDPOINT}', encoding: 'json', compression: 'none',
+    endpoint: '${env:API_TO_FIREHOSE_ENDPOINT}',
+    encoding: 'json',
+    compression: 'none',
     headers: { 'x-api-key': '${env:API_TO_FIREHOSE_API_KEY}' },
-    retry_on_failure: { enabled: true }, sending_queue: { enabled: true },
+    retry_on_failure: { enabled: true },
+    sending_queue: { enabled: true },
   });
   for (const signal of ['traces', 'metrics', 'logs']) {
     expect(config.service.pipelines[signal]).toEqual({ receivers: ['otlp'], processors: ['batch'], exporters: ['otlphttp'] });
