@@ -65,6 +65,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@opentelemetry/sdk-logs@0.223.1',
     '@opentelemetry/exporter-logs-otlp-http@0.223.1',
     '@opentelemetry/resources@2.12.1',
+    // Traces and metrics beside logs (Input.otlp()): the SDKs and OTLP/HTTP JSON exporters of the same line
+    // (exporter-metrics-otlp-http has no 0.223.1), and the protobuf trace exporter that sends to the Collector.
+    '@opentelemetry/sdk-trace-base@2.12.1',
+    '@opentelemetry/sdk-metrics@2.12.1',
+    '@opentelemetry/exporter-trace-otlp-http@0.223.1',
+    '@opentelemetry/exporter-metrics-otlp-http@0.223.0',
+    '@opentelemetry/exporter-trace-otlp-proto@0.223.1',
     '@snowplow/node-tracker@4.8.0',
   ],
 

@@ -111,7 +111,7 @@ export class ExampleStack extends Stack {
       // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...; the OTLP, Snowplow and
       // shipper inputs only where a test asks for them (senderInputs).
       inputs: [Input.segment({ sources: [{ name: 'example', writeKeys: [props.segmentWriteKey ?? EXAMPLE_SEGMENT_WRITE_KEY] }] }),
-        ...(props.senderInputs ? [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] : [])],
+        ...(props.senderInputs ? [Input.otlp(), Input.snowplow(), Input.logShippers()] : [])],
     });
     this.perEvent = new ApiToFirehose(this, 'PerEvent', {
       restApi: this.ingest.restApi,

@@ -51,7 +51,8 @@ e2e_rc=0
 export TRINO_START_TIMEOUT=${TRINO_START_TIMEOUT:-600} LOCALSTACK_START_TIMEOUT=${LOCALSTACK_START_TIMEOUT:-300}
 scripts/local/localstack.sh install
 scripts/local/trino.sh install   # Trino 476 + hive and iceberg plugins via Maven (~800 MB, cached in ~/.m2 and ~/.cache)
-scripts/local/localstack.sh run -- scripts/local/trino.sh run -- scripts/e2e.sh || e2e_rc=$?
+scripts/local/otelcol.sh install   # OpenTelemetry Collector 0.165.0 built from the Go module proxy (cached in ~/.cache)
+scripts/local/localstack.sh run -- scripts/local/trino.sh run -- scripts/local/otelcol.sh run -- scripts/e2e.sh || e2e_rc=$?
 consumers_rc=0
 wait "$consumers_pid" || consumers_rc=$?
 printf '\n==> End-to-end lanes %s, consumers %s (%ss)\n' "$([ "$e2e_rc" = 0 ] && echo passed || echo FAILED)" \

@@ -1,7 +1,7 @@
 import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { ApiLocation, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
 import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
-import { otlpRoutes } from './private/inputs/otlp';
+import { OTLP_LOGS, OTLP_METRICS, OTLP_TRACES, otlpRoutes } from './private/inputs/otlp';
 import { SEGMENT_DEFAULT_THROTTLE, SEGMENT_MEMBERS, segmentRoutes, segmentSourcesTable, segmentTable } from './private/inputs/segment';
 import { shipperRoutes } from './private/inputs/shippers';
 import { snowplowRoutes } from './private/inputs/snowplow';
@@ -63,6 +63,32 @@ export interface OtlpLogsInputOptions {
    * @default 'v1'
    */
   readonly path?: string;
+}
+
+/** The OpenTelemetry signals, each served at `<base>/<signal>` (OTLP/HTTP's `/v1/traces`, `/v1/metrics`, `/v1/logs`). */
+export enum OtlpSignal {
+  /** Spans, `POST <base>/traces`: one line per span. */
+  TRACES = 'traces',
+  /** Metrics, `POST <base>/metrics`: one line per data point, with its metric's name, type and unit. */
+  METRICS = 'metrics',
+  /** Log records, `POST <base>/logs`: one line per log record. */
+  LOGS = 'logs',
+}
+
+/** Options of the OpenTelemetry input. */
+export interface OtlpInputOptions {
+  /**
+   * The path below the construct's `resourcePath` under which each signal is served. An SDK set up with
+   * `OTEL_EXPORTER_OTLP_ENDPOINT=<stage URL>` posts to `<endpoint>/v1/traces`, `/v1/metrics` and `/v1/logs`.
+   * @default 'v1'
+   */
+  readonly path?: string;
+  /**
+   * The signals served. An SDK set up with the base endpoint sends every signal it has a provider for, and logs an
+   * export error for each one refused, so serve every signal your senders emit.
+   * @default - all three: OtlpSignal.TRACES, OtlpSignal.METRICS, OtlpSignal.LOGS
+   */
+  readonly signals?: OtlpSignal[];
 }
 
 /** Options of the Snowplow input. */
@@ -135,15 +161,51 @@ export class Input {
    * throttles. A request whose template loops would exceed 1,000 iterations, 2 x (resources + scopes) + records
    * (996 records under one resource and scope), or whose lines exceed one
    * Firehose record (1,000 KiB), is refused with 413, which the exporters drop: keep the exporter's batch at
-   * most 512 records (its default). Protobuf bodies are refused with 415.
+   * most 512 records (its default). Protobuf bodies are refused with 415. Each line also has `"signal":"logs"`.
+   * The same as `Input.otlp({ path, signals: [OtlpSignal.LOGS] })`; an SDK set up with the base endpoint also
+   * sends traces and metrics, which need `Input.otlp()`.
    * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp
    */
   public static otlpLogs(options: OtlpLogsInputOptions = {}): Input {
+    return Input.otlp({ path: options.path, signals: [OtlpSignal.LOGS] });
+  }
+
+  /**
+   * OpenTelemetry traces, metrics and logs over OTLP/HTTP with JSON encoding, under one base URL: `POST /v1/traces`,
+   * `/v1/metrics` and `/v1/logs`, as the OTLP exporters send them when only `OTEL_EXPORTER_OTLP_ENDPOINT` is set
+   * (`@opentelemetry/exporter-{trace,metrics,logs}-otlp-http`, Python's `opentelemetry-exporter-otlp-json-http`, the
+   * Collector's `otlphttp` exporter with `encoding: json`, which is the path for protobuf and gRPC senders:
+   * docs/senders/otel.md). A request is one Firehose record, stored whole or not at all. Each span, each metric data
+   * point and each log record becomes one line whose `input` member is "otlp" and whose `signal` member is "traces",
+   * "metrics" or "logs", with its `resource` and `scope` beside it and the item, in OTLP's JSON mapping, as the
+   * body; a data point's line also has a `metric` member (name, description, unit, metadata, type, aggregation
+   * temporality, monotonicity). Gauges, sums, histograms, exponential histograms and summaries are all stored.
+   * Answers 200 `{}`, and 503 (with Retry-After) when Firehose throttles, which the exporters retry. A request whose
+   * template loops would exceed 1,000 iterations (2 x (resources + scopes) + spans or log records; 2 x (resources +
+   * scopes + metrics) + data points), or whose lines exceed one Firehose record (1,000 KiB), is refused with 413,
+   * which the exporters drop: keep the span and log batches at most 512 (the SDKs' default). Protobuf bodies are
+   * refused with 415.
+   * @see https://opentelemetry.io/docs/specs/otlp/#otlphttp
+   */
+  public static otlp(options: OtlpInputOptions = {}): Input {
     const pathParts = normalizeResourcePath('otlp path', options.path ?? 'v1');
-    return new Input('otlp', (s) => otlpRoutes(s, pathParts), ['input', 'resource', 'scope'],
-      inputColumnTable([['resource', 'OTLP: the log record\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)']]),
+    const signals = options.signals ?? [OtlpSignal.TRACES, OtlpSignal.METRICS, OtlpSignal.LOGS];
+    if (signals.length === 0 || new Set(signals).size !== signals.length) {
+      throw new Error(`otlp signals must name each signal at most once and at least one, got [${signals.join(', ')}].`);
+    }
+    const shapes = signals.map((sg) => ({ traces: OTLP_TRACES, metrics: OTLP_METRICS, logs: OTLP_LOGS })[sg]);
+    const metrics = signals.includes(OtlpSignal.METRICS);
+    return new Input('otlp', (s) => otlpRoutes(s, pathParts, shapes), ['input', 'signal', 'resource', 'scope', ...(metrics ? ['metric'] : [])],
+      inputColumnTable([
+        ['signal', 'OTLP: the line\'s signal (traces, metrics or logs)'],
+        ['resource', 'OTLP: the item\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)'],
+        ...(metrics ? [['metric', 'OTLP: the data point\'s metric: name, unit, type, ... (JSON text)'] as [string, string]] : []),
+      ]),
       (at, resourceParts) => ({
-        otlp: { endpoint: v1BaseUrl(at, [...resourceParts, ...pathParts]), logsUrl: urlOf(at, [...resourceParts, ...pathParts, 'logs']) },
+        otlp: {
+          endpoint: v1BaseUrl(at, [...resourceParts, ...pathParts]),
+          ...Object.fromEntries(signals.map((sg) => [`${sg}Url`, urlOf(at, [...resourceParts, ...pathParts, sg])])),
+        },
       }));
   }
 

@@ -50,6 +50,10 @@ export interface OtlpEndpoints {
    * signals' paths). Undefined when the input's `path` does not end with `v1`: then set each signal's URL.
    */
   readonly endpoint?: string;
-  /** `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`: the logs route's whole URL (used as is). */
+  /** `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the traces route's whole URL (used as is), when traces are served. */
+  readonly tracesUrl?: string;
+  /** `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`: the metrics route's whole URL (used as is), when metrics are served. */
+  readonly metricsUrl?: string;
+  /** `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`: the logs route's whole URL (used as is), when logs are served. */
   readonly logsUrl?: string;
 }

@@ -1,6 +1,7 @@
 /**
- * Cost per million events of the senders' inputs (OTLP logs, Snowplow, log shippers) at each sender's default batch
- * size, measured from the synthesized templates: each request is rendered by the Velocity 1.7 engine of
+ * Cost per million events of the senders' inputs (OTLP spans, metric data points and logs, Snowplow, log shippers)
+ * at each sender's default batch size (for the Collector, the batch of docs/senders/otelcol-config.yaml: its own
+ * default, 8,192 items, is past a request's 1,000 loop iterations), measured from the synthesized templates: each request is rendered by the Velocity 1.7 engine of
  * test/vtl/harness.ts (default envelope), the one Firehose record it produces is decoded, and its size is billed as
  * Firehose bills it (rounded up to 5 KB). Prices from docs/prices.json (API Gateway's first tier). Requests are built
  * from the captured requests in test/senders/fixtures (their events repeated to the default batch size).
@@ -35,6 +36,82 @@ function otlp(events: number): string {
   return JSON.stringify(req);
 }
 
+/** A span as the JS SDK writes it for an HTTP server request: 10 attributes of the HTTP semantic conventions. */
+function span(i: number): unknown {
+  const attrs: [string, unknown][] = [
+    ['http.request.method', { stringValue: 'GET' }], ['url.path', { stringValue: `/cart/${i}` }], ['http.route', { stringValue: '/cart/:id' }],
+    ['http.response.status_code', { intValue: 200 }], ['server.address', { stringValue: 'shop.example.com' }], ['server.port', { intValue: 443 }],
+    ['network.protocol.version', { stringValue: '1.1' }], ['user_agent.original', { stringValue: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0' }],
+    ['client.address', { stringValue: '203.0.113.7' }], ['url.scheme', { stringValue: 'https' }],
+  ];
+  return {
+    traceId: '5b8efff798038103d269b633813fc60c',
+    spanId: (0xeee19b7ec3c1b000 + i).toString(16).slice(-16),
+    parentSpanId: 'eee19b7ec3c1b174',
+    name: 'GET /cart/:id',
+    kind: 2,
+    startTimeUnixNano: `${1767225600000000000 + i * 1000}`,
+    endTimeUnixNano: `${1767225600012000000 + i * 1000}`,
+    attributes: attrs.map(([key, value]) => ({ key, value })),
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    status: { code: 0 },
+    links: [],
+    droppedLinksCount: 0,
+    flags: 257,
+  };
+}
+
+const RESOURCE = {
+  attributes: [['service.name', 'checkout'], ['service.version', '1.4.2'], ['telemetry.sdk.language', 'nodejs'], ['telemetry.sdk.name', 'opentelemetry'],
+    ['telemetry.sdk.version', '2.12.1'], ['host.name', 'ip-10-0-1-17']].map(([key, v]) => ({ key, value: { stringValue: v } })),
+  droppedAttributesCount: 0,
+};
+
+function traces(spans: number): string {
+  return JSON.stringify({
+    resourceSpans: [{
+      resource: RESOURCE,
+      scopeSpans: [{
+        scope: { name: '@opentelemetry/instrumentation-http', version: '0.223.1' },
+        spans: Array.from({ length: spans }, (_x, i) => span(i)),
+      }],
+    }],
+  });
+}
+
+/** `metrics` histograms (HTTP server durations) with `points` attribute sets each, as the JS SDK exports them. */
+function metrics(metricCount: number, points: number): string {
+  const bounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+  const point = (p: number) => ({
+    attributes: [{ key: 'http.request.method', value: { stringValue: 'GET' } }, { key: 'http.route', value: { stringValue: `/route/${p}` } },
+      { key: 'http.response.status_code', value: { intValue: 200 } }],
+    startTimeUnixNano: '1767225600000000000',
+    timeUnixNano: '1767225660000000000',
+    count: 42,
+    sum: 812.5,
+    min: 2,
+    max: 97,
+    bucketCounts: bounds.map((_b, k) => (k < 6 ? 7 : 0)).concat([0]),
+    explicitBounds: bounds,
+  });
+  return JSON.stringify({
+    resourceMetrics: [{
+      resource: RESOURCE,
+      scopeMetrics: [{
+        scope: { name: '@opentelemetry/instrumentation-http', version: '0.223.1' },
+        metrics: Array.from({ length: metricCount }, (_m, m) => ({
+          name: `http.server.request.duration.${m}`,
+          unit: 'ms',
+          description: 'Duration of HTTP server requests.',
+          histogram: { aggregationTemporality: 2, dataPoints: Array.from({ length: points }, (_p, p) => point(p)) },
+        })),
+      }],
+    }],
+  });
+}
+
 function snowplow(file: string, events: number): string {
   const req = JSON.parse(read(file));
   req.data = Array.from({ length: events }, (_x, i) => ({ ...req.data[i % req.data.length], eid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
@@ -55,6 +132,10 @@ function ndjson(file: string, events: number): string {
 
 const CASES: Case[] = [
   { sender: 'OTel JS/Python exporter (BatchLogRecordProcessor, 512 records, 15 attributes)', route: '/v1/logs', contentType: 'application/json', events: 512, body: otlp(512) },
+  { sender: 'OTel JS SDK spans (BatchSpanProcessor, 512 spans, 10 attributes)', route: '/v1/traces', contentType: 'application/json', events: 512, body: traces(512) },
+  { sender: 'Collector spans (otelcol-config.yaml batch, 300 spans)', route: '/v1/traces', contentType: 'application/json', events: 300, body: traces(300) },
+  { sender: 'OTel JS SDK metrics (one periodic export: 20 histograms x 10 points)', route: '/v1/metrics', contentType: 'application/json', events: 200, body: metrics(20, 10) },
+  { sender: 'Collector metrics (otelcol-config.yaml batch, 30 histograms x 10 points)', route: '/v1/metrics', contentType: 'application/json', events: 300, body: metrics(30, 10) },
   { sender: 'Snowplow node tracker (bufferSize 10)', route: '/com.snowplowanalytics.snowplow/tp2', contentType: 'application/json', events: 10, body: snowplow('snowplow/node-4.8.0-post-base64.body.json', 10) },
   { sender: 'Snowplow browser tracker (bufferSize 1)', route: '/com.snowplowanalytics.snowplow/tp2', contentType: 'application/json', events: 1, body: snowplow('snowplow/node-4.8.0-post-plain.body.json', 1) },
   { sender: 'Snowplow Python tracker (batch_size 10)', route: '/com.snowplowanalytics.snowplow/tp2', contentType: 'application/json', events: 10, body: snowplow('snowplow/python-1.1.0-post.body.json', 10) },
@@ -66,7 +147,7 @@ const CASES: Case[] = [
 async function main(): Promise<void> {
   const prices = loadPrices();
   const stack = new Stack(new App(), 'Cost');
-  new ApiToFirehose(stack, 'Ingest', { deliveryStreamName: 'events', inputs: [Input.otlpLogs(), Input.snowplow(), Input.logShippers()] });
+  new ApiToFirehose(stack, 'Ingest', { deliveryStreamName: 'events', inputs: [Input.otlp(), Input.snowplow(), Input.logShippers()] });
   const methods = findMethods(Template.fromStack(stack).toJSON());
   const engine = new VtlEngine();
   const apiPerRequest = prices.apiGatewayRest.perMillionRequestsTiers[0].usd / 1e6;

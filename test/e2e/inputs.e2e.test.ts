@@ -1,10 +1,12 @@
 /**
- * End-to-end: the OTLP logs, Snowplow and log shipper inputs on LocalStack, driven by the published senders
- * (@opentelemetry/exporter-logs-otlp-http 0.223.1 in a child process, @snowplow/node-tracker 4.8.0) and, for the
+ * End-to-end: the OTLP (traces, metrics, logs), Snowplow and log shipper inputs on LocalStack, driven by the published
+ * senders (the OpenTelemetry JS SDKs and OTLP/HTTP exporters in a child process, @snowplow/node-tracker 4.8.0) and, for the
  * shippers (whose binaries are not in the registries), by their recorded request shapes.
  * Run inside `scripts/local/localstack.sh run -- ...`; loopback only.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
@@ -88,6 +90,120 @@ test('OTel JS exporter: 1,000 log records with attributes, each stored once with
     expect(Math.max(...mine.map((l) => l.index))).toBe(99);
   } finally {
     await driver.close();
+  }
+});
+
+test('OTel JS SDKs for traces, metrics and logs, with only the base endpoint and the header: every span, point and record stored once', async () => {
+  const run = `sig-${Date.now().toString(36)}`;
+  // As users set them up: the base URL (the SDKs append /v1/traces, /v1/metrics, /v1/logs) and the API key header.
+  // The timeout only because LocalStack renders templates far slower than API Gateway (see the logs test above).
+  const driver = new OtelDriver({
+    OTEL_EXPORTER_OTLP_ENDPOINT: ex.baseUrl,
+    OTEL_EXPORTER_OTLP_HEADERS: `x-api-key=${ex.apiKey}`,
+    OTEL_EXPORTER_OTLP_TIMEOUT: '120000',
+  });
+  try {
+    const resource = { 'service.name': 'checkout', 'run.id': run };
+    const tracer = (await driver.call('tracer', { resource, batch: { exportTimeoutMillis: 120_000 } })).provider;
+    const t0 = Date.now() - 60_000;
+    const spans = Array.from({ length: 40 }, (_x, i) => ({
+      name: i % 2 ? 'GET /items' : 'POST /orders', kind: 1, code: i % 5 === 0 ? 2 : 0, attributes: { seq: i, run }, startMs: t0 + i, durationMs: 10 + i,
+    }));
+    await driver.call('spans', { provider: tracer, scope: 'e2e', version: '1.0.0', spans });
+    await driver.call('flush', { provider: tracer });
+    const meter = (await driver.call('meter', { resource, expHistograms: ['payload.size'] })).provider;
+    await driver.call('record', {
+      provider: meter,
+      scope: 'e2e',
+      counters: { 'http.requests': [{ value: 3, attributes: { route: '/a' } }, { value: 4, attributes: { route: '/b' } }] },
+      upDowns: { 'queue.depth': [{ value: 5 }] },
+      gauges: { 'cpu.temp': [{ value: 61.5, attributes: { core: 0 } }] },
+      histograms: { 'http.duration': [{ value: 12, unit: 'ms' }, { value: 40, unit: 'ms' }], 'payload.size': [{ value: 2048, unit: 'By' }] },
+    });
+    await driver.call('flush', { provider: meter });
+    const logs = (await driver.call('logsEnv', { resource, batch: { exportTimeoutMillis: 120_000 } })).provider;
+    await driver.call('emit', { provider: logs, scope: 'e2e', records: Array.from({ length: 5 }, (_x, i) => ({ severityNumber: 9, body: `log ${i}` })) });
+    await driver.call('flush', { provider: logs });
+    const { warnings } = await driver.call('warnings');
+    expect(warnings.filter((w: string) => /error|fail/i.test(w))).toEqual([]);
+    // Not the meter: its shutdown exports the cumulative points once more (new points, by their timeUnixNano).
+    for (const provider of [tracer, logs]) await driver.call('shutdown', { provider });
+
+    const ofRun = (l: any) => l.input === 'otlp' && l.resource?.attributes?.some((a: any) => a.value?.stringValue === run);
+    const mine = await waitFor(ofRun, 40 + 6 + 5);
+    const bySignal = (s: string) => mine.filter((l) => l.signal === s);
+    const attr = (l: any, key: string) => l.body.attributes?.find((a: any) => a.key === key)?.value;
+    expect(bySignal('traces').map((l) => Number(attr(l, 'seq').intValue)).sort((a, b) => a - b)).toEqual(spans.map((_s, i) => i));
+    expect(bySignal('metrics').map((l) => `${l.metric.name} ${l.metric.type}`).sort()).toEqual([
+      'cpu.temp gauge', 'http.duration histogram', 'http.requests sum', 'http.requests sum', 'payload.size exponentialHistogram', 'queue.depth sum',
+    ]);
+    expect(bySignal('logs').map((l) => l.body.body.stringValue).sort()).toEqual(['log 0', 'log 1', 'log 2', 'log 3', 'log 4']);
+    expect(mine).toHaveLength(40 + 6 + 5);
+    for (const l of mine) expect(l.apiKeyId).toBe(ex.apiKeyId);
+  } finally {
+    await driver.close();
+  }
+});
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+test('OpenTelemetry Collector (docs/senders/otelcol-config.yaml): an SDK sends protobuf to it, it forwards JSON; every span stored once', async () => {
+  const bin = process.env.OTELCOL_BIN;
+  // scripts/local/otelcol.sh builds the Collector and sets OTELCOL_BIN: run this file inside `otelcol.sh run --`.
+  expect(bin && fs.existsSync(bin) ? 'built' : `OTELCOL_BIN=${bin}`).toBe('built');
+  const config = path.join(__dirname, '..', '..', 'docs', 'senders', 'otelcol-config.yaml');
+  const [grpcPort, httpPort] = [await freePort(), await freePort()];
+  let log = '';
+  const collector = spawn(bin!, ['--config', config, '--set=service.telemetry.metrics.level=none'], {
+    env: {
+      ...process.env,
+      API_TO_FIREHOSE_ENDPOINT: ex.baseUrl.replace(/\/$/, ''),
+      API_TO_FIREHOSE_API_KEY: ex.apiKey,
+      OTELCOL_GRPC_ENDPOINT: `127.0.0.1:${grpcPort}`,
+      OTELCOL_HTTP_ENDPOINT: `127.0.0.1:${httpPort}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collector.stdout.on('data', (d) => { log += d; });
+  collector.stderr.on('data', (d) => { log += d; });
+  const driver = new OtelDriver();
+  try {
+    for (let i = 0; i < 100 && !/Everything is ready/.test(log) && collector.exitCode === null; i++) await new Promise((r) => setTimeout(r, 200));
+    expect(log).toContain('Everything is ready');
+    const run = `col-${Date.now().toString(36)}`;
+    const exporter = { kind: 'proto', config: { url: `http://127.0.0.1:${httpPort}/v1/traces` } };
+    const tracer = (await driver.call('tracer', { resource: { 'service.name': 'inventory', 'run.id': run }, exporter })).provider;
+    const t0 = Date.now() - 30_000;
+    await driver.call('spans', {
+      provider: tracer,
+      scope: 'e2e-collector',
+      version: '1.0.0',
+      spans: Array.from({ length: 30 }, (_x, i) => ({ name: 'SELECT stock', kind: 3, attributes: { seq: i, run }, startMs: t0 + i, durationMs: 3 + i })),
+    });
+    await driver.call('flush', { provider: tracer });
+    const { warnings } = await driver.call('warnings');
+    expect(warnings.filter((w: string) => /error|fail/i.test(w))).toEqual([]);
+    await driver.call('shutdown', { provider: tracer });
+    const mine = await waitFor((l) => l.signal === 'traces' && l.resource?.attributes?.some((a: any) => a.value?.stringValue === run), 30);
+    expect(mine.map((l) => Number(l.body.attributes.find((a: any) => a.key === 'seq').value.intValue)).sort((a, b) => a - b))
+      .toEqual(Array.from({ length: 30 }, (_x, i) => i));
+    // The Collector exported without an error (an exporter failure is logged at error level).
+    expect(log.split('\n').filter((l) => /\terror\t/.test(l))).toEqual([]);
+  } finally {
+    await driver.close();
+    if (collector.exitCode === null && collector.signalCode === null) {
+      const exited = new Promise((r) => collector.once('exit', r));
+      collector.kill('SIGTERM');
+      await exited;
+    }
   }
 });
 

@@ -10,8 +10,9 @@ export class OtelDriver {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending = new Map<number, (v: any) => void>();
   private id = 0;
-  constructor() {
-    this.child = spawn(process.execPath, [path.join(__dirname, 'otel-driver.js')], { stdio: 'pipe' });
+  /** `env`: variables added to the child's environment (e.g. OTEL_EXPORTER_OTLP_ENDPOINT, as users set them). */
+  constructor(env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [path.join(__dirname, 'otel-driver.js')], { stdio: 'pipe', env: { ...process.env, ...env } });
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
       const msg = JSON.parse(line);
       this.pending.get(msg.id)?.(msg);

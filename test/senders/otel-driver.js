@@ -14,6 +14,15 @@
  *   shutdown  {provider}                                        provider.shutdown()
  *   export    {exporter, n}                    -> {code, error}  exporter.export(n SDK records) (no processor)
  *   warnings  {}                               -> {warnings}     diag messages (info and up) since the last call
+ *   tracer    {resource?, batch?, exporter?}   -> {provider}      BasicTracerProvider + BatchSpanProcessor(new
+ *             OTLPTraceExporter(config)); exporter: {kind: 'http'|'proto', config} (default http, config {}, so
+ *             the exporter reads OTEL_EXPORTER_OTLP_* from the environment as users set it)
+ *   spans     {provider, scope, version?, spans: [{name, kind?, code?, attributes?, startMs, durationMs, error?}]}
+ *   meter     {resource?, expHistograms?: [names]} -> {provider}  MeterProvider + PeriodicExportingMetricReader(
+ *             new OTLPMetricExporter()) (interval 1 h: exports on forceFlush)
+ *   record    {provider, scope, counters?, upDowns?, gauges?, histograms?: {name: [{value, attributes, unit?}]}}
+ *   logsEnv   {resource?, batch?}              -> {provider}      LoggerProvider + BatchLogRecordProcessor(new
+ *             OTLPLogExporter()) (from the environment)
  * Record values: {"$bytes": base64} becomes a Uint8Array, {"$date": iso} a Date; `context: {traceId, spanId,
  * traceFlags}` becomes a span context.
  */
@@ -22,6 +31,11 @@ const readline = require('node:readline');
 const { diag, DiagLogLevel, ROOT_CONTEXT, trace } = require('@opentelemetry/api');
 const { OTLPLogExporter } = require('@opentelemetry/exporter-logs-otlp-http');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+const { OTLPTraceExporter: OTLPTraceProtoExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+const { OTLPMetricExporter } = require('@opentelemetry/exporter-metrics-otlp-http');
+const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { AggregationType, MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
 const {
   BatchLogRecordProcessor,
   InMemoryLogRecordExporter,
@@ -92,6 +106,53 @@ const ops = {
   },
   export: ({ exporter, n }) =>
     new Promise((resolve) => objects.get(exporter).export(sdkRecords(n), (r) => resolve({ code: r.code, error: r.error ? String(r.error) : undefined }))),
+  tracer: ({ resource, batch, exporter }) => {
+    const kind = (exporter && exporter.kind) || 'http';
+    const config = (exporter && exporter.config) || {};
+    const exp = kind === 'proto' ? new OTLPTraceProtoExporter(config) : new OTLPTraceExporter(config);
+    return {
+      provider: keep(new BasicTracerProvider({
+        ...(resource ? { resource: resourceFromAttributes(resource) } : {}),
+        spanProcessors: [new BatchSpanProcessor(exp, batch || {})],
+      })),
+    };
+  },
+  spans: ({ provider, scope, version, spans }) => {
+    const tracer = objects.get(provider).getTracer(scope, version);
+    for (const s of spans) {
+      const span = tracer.startSpan(s.name, { kind: s.kind || 0, attributes: s.attributes || {}, startTime: s.startMs });
+      if (s.code) span.setStatus({ code: s.code, message: s.message });
+      span.end(s.startMs + s.durationMs);
+    }
+    return {};
+  },
+  meter: ({ resource, expHistograms }) => {
+    const reader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 3_600_000, exportTimeoutMillis: 120_000 });
+    const views = (expHistograms || []).map((n) => ({ instrumentName: n, aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM } }));
+    return {
+      provider: keep(new MeterProvider({ ...(resource ? { resource: resourceFromAttributes(resource) } : {}), readers: [reader], views })),
+    };
+  },
+  record: ({ provider, scope, counters, upDowns, gauges, histograms }) => {
+    const meter = objects.get(provider).getMeter(scope);
+    const each = (byName, make, use) => {
+      for (const [name, points] of Object.entries(byName || {})) {
+        const inst = make(name, { unit: points[0] && points[0].unit, description: `${name} (e2e)` });
+        for (const p of points) use(inst, p.value, p.attributes || {});
+      }
+    };
+    each(counters, (n, o) => meter.createCounter(n, o), (i, v, a) => i.add(v, a));
+    each(upDowns, (n, o) => meter.createUpDownCounter(n, o), (i, v, a) => i.add(v, a));
+    each(gauges, (n, o) => meter.createGauge(n, o), (i, v, a) => i.record(v, a));
+    each(histograms, (n, o) => meter.createHistogram(n, o), (i, v, a) => i.record(v, a));
+    return {};
+  },
+  logsEnv: ({ resource, batch }) => {
+    const processor = new BatchLogRecordProcessor({ exporter: new OTLPLogExporter(), ...(batch || {}) });
+    return {
+      provider: keep(new LoggerProvider({ ...(resource ? { resource: resourceFromAttributes(resource) } : {}), processors: [processor] })),
+    };
+  },
   exporterShutdown: async ({ exporter }) => {
     await objects.get(exporter).shutdown();
     return {};

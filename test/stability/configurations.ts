@@ -253,7 +253,7 @@ export const CONFIGURATIONS: Configuration[] = [
     name: 'otlp-snowplow-shippers-inputs',
     build: (s) => {
       new ApiToFirehose(s, 'Ingest', {
-        inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow(), Input.logShippers()],
+        inputs: [Input.segment(), Input.otlp(), Input.snowplow(), Input.logShippers()],
         cors: { allowOrigin: 'https://shop.example.com' },
         query: {},
       });

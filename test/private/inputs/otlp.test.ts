@@ -62,6 +62,7 @@ function expected(req: any): unknown[] {
           eventId: null,
           index: out.length,
           input: 'otlp',
+          signal: 'logs',
           resource: rl.resource ?? null,
           scope: sl.scope ?? null,
           body: lr,
@@ -242,7 +243,7 @@ test('a custom envelope: its fields, the batch index counted across the request'
   const custom = synth({ envelope: RecordEnvelope.withFields([EnvelopeField.eventId('id'), EnvelopeField.sourceIp(), EnvelopeField.batchIndex('n')], { bodyField: 'log' }) });
   const t = custom.find((m) => m.resourcePath === '/v1/logs')!.requestTemplates['application/json']!;
   const out = await lines(JSON.stringify(exportRequest(4, 0, 2, 1)), t);
-  const keys = ['id', 'sourceIp', 'n', 'input', 'resource', 'scope', 'log'];
+  const keys = ['id', 'sourceIp', 'n', 'input', 'signal', 'resource', 'scope', 'log'];
   expect(out.map((l) => [l.id, l.sourceIp, l.n, Object.keys(l)])).toEqual([0, 1, 2, 3].map((n) => [null, '203.0.113.7', n, keys]));
 });
 
