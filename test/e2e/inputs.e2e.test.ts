@@ -211,8 +211,9 @@ test('Snowplow node tracker: page views, structured and self-describing events, 
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
   const appId = `shop-${Date.now().toString(36)}`;
   // LocalStack picks a request template by the exact Content-Type header, so the tracker's
-  // `application/json; charset=UTF-8` gets 415 there; AWS selects by the media type. This fetch drops the charset
-  // (LocalStack only); everything else is the tracker's own request.
+  // `application/json; charset=UTF-8` gets 415 there; whether AWS compares the media type only is not documented
+  // (docs/senders/content-types.md). This fetch drops the charset, as that page tells users to; everything else is
+  // the tracker's own request.
   const customFetch = async (req: Request) => {
     const headers = new Headers(req.headers);
     headers.set('content-type', 'application/json');
