@@ -5,11 +5,12 @@
 # (test/e2e/shared-example.ts). Every line is prefixed with its lane; each lane's time is printed at its end.
 #
 #   scripts/e2e.sh              every lane
-#   scripts/e2e.sh LANE...      these lanes only (streams, query, http)
+#   scripts/e2e.sh LANE...      these lanes only (streams, query, http, senders)
 #
 # Why these lanes: the streams lane holds every suite that writes to LocalStack's Kinesis (kinesis-target injects
 # faults through KINESIS_ERROR_PROBABILITY, which is process-wide); the query lane the Trino suites (they mostly wait
-# on Trino); the http lane the suites over HTTP, Chromium and small stacks of their own. test/e2e-lanes.test.ts fails when a suite is in no lane
+# on Trino); the http lane the suites over HTTP, Chromium and small stacks of their own; the senders lane the other
+# senders' published packages (Segment's SDKs, OpenTelemetry's SDKs and the Collector, Snowplow's tracker). test/e2e-lanes.test.ts fails when a suite is in no lane
 # or in two.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,9 +18,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 declare -A LANES=(
   [streams]="kinesis-source kinesis-target kinesis-inputs"
   [query]="trino query dedup curated"
-  [http]="api client inputs segment browser domain empty-body log-encryption"
+  [http]="api client browser domain empty-body log-encryption"
+  [senders]="inputs segment"
 )
-ORDER=(streams query http)
+ORDER=(streams query http senders)
 
 run_lane() {
   local lane=$1 start=$SECONDS suites glob rc
