@@ -53,7 +53,9 @@ test('every input: Segment\'s host/path split for analytics-node, apiHost withou
   // Input.otlp(): every signal's own URL beside the base.
   const all = endpoints({ inputs: [Input.otlp()] }).e;
   expect(all.otlp).toEqual({
-    endpoint: `https://${HOST}/prod`, tracesUrl: `https://${HOST}/prod/v1/traces`, metricsUrl: `https://${HOST}/prod/v1/metrics`,
+    endpoint: `https://${HOST}/prod`,
+    tracesUrl: `https://${HOST}/prod/v1/traces`,
+    metricsUrl: `https://${HOST}/prod/v1/metrics`,
     logsUrl: `https://${HOST}/prod/v1/logs`,
   });
   // Trackers append /com.snowplowanalytics.snowplow/tp2: no trailing slash.
