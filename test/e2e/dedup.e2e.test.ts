@@ -45,14 +45,29 @@ afterAll(async () => {
 
 const FIXTURES = join(__dirname, '..', 'senders', 'fixtures');
 const fixture = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
-/** Segment: the batch @segment/analytics-node 3.1.0 sent (messageId on every event). */
-const SEGMENT = JSON.parse(JSON.parse(fixture('segment/node-batch.json')).request.body);
+/**
+ * Segment: the batch @segment/analytics-node 3.1.0 sent (messageId on every event), its writeKey taken out: the
+ * requests carry the key of the configuration that declares a source in `Authorization` (HEADERS).
+ */
+const SEGMENT = Object.fromEntries(Object.entries(JSON.parse(JSON.parse(fixture('segment/node-batch.json')).request.body))
+  .filter(([k]) => k !== 'writeKey')) as any;
 /** Snowplow: the tp2 body snowplow-tracker (Python) 1.1.0 sent (eid on every event). */
 const SNOWPLOW = JSON.parse(fixture('snowplow/python-1.1.0-post.body.json'));
 /** OTLP logs: the body @opentelemetry/exporter-logs-otlp-http 0.223.1 sent (log records have no id). */
 const OTLP = fixture('otel/js-0.223.1-logs.body.json');
 /** Log shippers: Fluent Bit 5.1.1's `format json` body (no id). */
 const FLUENT_BIT = JSON.parse(fixture('shippers/fluent-bit-5.1.1-http-json.json')).request.body as string;
+/** OTLP traces and metrics in OTLP's JSON mapping, each with two equal items (OTLP items have no event id). */
+const OTLP_RESOURCE = { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] };
+const SPAN = { traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'GET /cart', kind: 2, startTimeUnixNano: '1', endTimeUnixNano: '2' };
+const OTLP_TRACES = JSON.stringify({ resourceSpans: [{ resource: OTLP_RESOURCE, scopeSpans: [{ scope: { name: 'dedup' }, spans: [SPAN, SPAN] }] }] });
+const POINT = { asInt: '1', timeUnixNano: '1' };
+const OTLP_METRICS = JSON.stringify({
+  resourceMetrics: [{
+    resource: OTLP_RESOURCE,
+    scopeMetrics: [{ scope: { name: 'dedup' }, metrics: [{ name: 'requests', unit: '1', sum: { dataPoints: [POINT, POINT], aggregationTemporality: 2, isMonotonic: true } }] }],
+  }],
+});
 const without = (o: any, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
 
 /** A request a sender makes; `twice`: sent again as a client retry would (a new request id). */
@@ -83,6 +98,9 @@ const SENDS: Record<string, Send[]> = {
   ...Object.fromEntries(['track', 'identify', 'page', 'screen', 'group', 'alias', 't', 'i', 'p', 's', 'g', 'a']
     .map((r) => [`v1/${r}`, [{ body: JSON.stringify(without(SEGMENT.batch[0], 'messageId')) }]])),
   'v1/logs': [{ body: OTLP }],
+  // Input.otlp()'s traces and metrics: two equal spans and two equal data points in one request (no ids) are two lines.
+  'v1/traces': [{ body: OTLP_TRACES }],
+  'v1/metrics': [{ body: OTLP_METRICS }],
   'com.snowplowanalytics.snowplow/tp2': [
     { body: JSON.stringify({ ...SNOWPLOW, data: SNOWPLOW.data.map((e: any) => without(e, 'eid')) }) },
     { body: JSON.stringify(SNOWPLOW), twice: true },
@@ -90,7 +108,9 @@ const SENDS: Record<string, Send[]> = {
   'logs': [{ body: FLUENT_BIT }],
 };
 
-const HEADERS = { 'Content-Type': 'application/json', 'User-Agent': 'dedup-e2e/1.0', 'X-Tenant-Id': 'acme' };
+/** segment-input declares a source: its write key, as analytics-node sends it (other configurations ignore the header). */
+const SEGMENT_AUTH = `Basic ${Buffer.from('wkStabilityWeb0000aaaa1111bbbb22:').toString('base64')}`;
+const HEADERS = { 'Content-Type': 'application/json', 'User-Agent': 'dedup-e2e/1.0', 'X-Tenant-Id': 'acme', 'Authorization': SEGMENT_AUTH };
 /** The hour the objects are delivered in: within every configuration's projection range (firstDay to now). */
 const DELIVERED = new Date(Date.UTC(2026, 5, 1, 12));
 const API_KEY_ID = 'apikeyid123';
@@ -281,10 +301,11 @@ const STABILITY = CONFIGURATIONS.filter((c) => c.name !== 'consumer-app').flatMa
   return synthesizedCatalogs(template).map((catalog) => ({ name: config.name, template, warnings, catalog }));
 });
 
-test('the stability configurations with query are all here: 8 tables in 7 configurations', () => {
+test('the stability configurations with query are all here: 10 tables in 9 configurations', () => {
   expect(STABILITY.map((s) => `${s.name}/${s.catalog.logicalId.replace(/Table[0-9A-F]{8}$/, '')}`)).toEqual([
     'query-default/Ingest', 'query-typed-partitioned/Ingest', 'query-parquet-key/Ingest', 'query-text-as-string-raw/Ingest',
-    'query-text-as-string-raw/Raw', 'segment-input/Ingest', 'otlp-snowplow-shippers-inputs/Ingest', 'kinesis-stream/Provisioned',
+    'query-text-as-string-raw/Raw', 'segment-input/Ingest', 'otlp-snowplow-shippers-inputs/Ingest', 'curated-tables/Ingest',
+    'kinesis-stream/Provisioned', 'kinesis-inputs/Ingest',
   ]);
 });
 
