@@ -243,9 +243,11 @@ test('segment-analytics-python with host only: every event stored once', async (
   const marker = randomUUID();
   const python = sendersPython();
   const script = path.join(__dirname, '..', 'senders', 'segment_python_capture.py');
-  const opts = { host: ex.baseUrl.replace(/\/$/, ''), retries: 3, marker, clients: [{ writeKey: ex.segmentWriteKey }] };
+  // timeout: LocalStack can take longer than the SDK's 5 s to answer on a busy machine, and the SDK then sends the batch
+  // again (a pacing option, as analytics-node's httpRequestTimeout; nothing about authentication).
+  const opts = { host: ex.baseUrl.replace(/\/$/, ''), retries: 3, timeout: 60, marker, clients: [{ writeKey: ex.segmentWriteKey }] };
   const out: { errors: Record<string, unknown[]> } = await new Promise((resolve, reject) => {
-    execFile(python, [script, JSON.stringify(opts)], { timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(python, [script, JSON.stringify(opts)], { timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!));
     });

@@ -58,7 +58,7 @@ def main():
             max_retries=int(opts.get("retries", 2)),
             on_error=on_error,
             upload_interval=0.2,
-            timeout=5,
+            timeout=float(opts.get("timeout", 5)),
         )
         run_calls(client, spec.get("calls", ["track", "identify", "page", "screen", "group", "alias"]), opts.get("marker"))
         clients.append(client)
