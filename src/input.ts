@@ -1,5 +1,5 @@
 import { aws_apigateway as apigw } from 'aws-cdk-lib';
-import { ApiLocation, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
+import { ApiLocation, folderPath, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
 import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
 import { OTLP_LOGS, OTLP_METRICS, OTLP_TRACES, otlpRoutes } from './private/inputs/otlp';
 import { SEGMENT_DEFAULT_THROTTLE, SEGMENT_MEMBERS, segmentRoutes, segmentSourcesTable, segmentTable } from './private/inputs/segment';
@@ -144,7 +144,7 @@ export class Input {
           segment: {
             host: originOf(at),
             path: pathOf(at, [...folder, 'batch']),
-            apiHost: `${at.host}${at.prefix}${folder.map((p) => `/${p}`).join('')}`,
+            apiHost: `${at.host}${folderPath(at, folder)}`,
             baseUrl: v1BaseUrl(at, folder),
             batchUrl: urlOf(at, [...folder, 'batch']),
           },

@@ -29,7 +29,12 @@ export function originOf(at: ApiLocation): string {
 
 /** A folder's URL without a trailing slash: senders append their own paths (`/com.snowplowanalytics.snowplow/tp2`). */
 export function folderUrl(at: ApiLocation, parts: string[]): string {
-  return `${originOf(at)}${at.prefix}${parts.map((p) => `/${p}`).join('')}`;
+  return `${originOf(at)}${folderPath(at, parts)}`;
+}
+
+/** A folder's path on the API's host, without a trailing slash: the prefix, then the parts. */
+export function folderPath(at: ApiLocation, parts: string[]): string {
+  return `${at.prefix}${parts.map((p) => `/${p}`).join('')}`;
 }
 
 /** The folder below which a sender appends `/v1/...`, when the routes' folder ends with `v1` (else undefined). */
