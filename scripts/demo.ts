@@ -102,7 +102,9 @@ async function main(): Promise<void> {
 
   step('The Segment view (named query "create the Segment view"): one row per messageId, Segment\'s fields as columns');
   await trino.query(catalog.queries['create the Segment view']);
-  const segment = await trino.query(`SELECT "segmentsource", "type", "event", "user_id", "message_id", "properties", "traits" FROM ${catalog.database}.${catalog.table}_segment`);
+  const segment = await trino.query(`SELECT "segmentsource", "type", "event", "user_id", "message_id", "properties", "traits" FROM ${catalog.database}.${catalog.table}_segment`
+    // The view prunes by dt (its window leads with the partition columns): the last day, not every hour since firstDay.
+    + ' WHERE "dt" >= format_datetime((current_timestamp AT TIME ZONE \'UTC\') - INTERVAL \'1\' DAY, \'yyyy/MM/dd/HH\')');
   for (const row of segment.rows) console.log(`    ${row.map((v) => String(v)).join(' | ')}`);
 
   step('Deleting the stack');
