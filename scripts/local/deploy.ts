@@ -96,7 +96,7 @@ export interface DeployOptions {
   readonly stackName: string;
   readonly template: object | string;
   readonly endpoint?: string;
-  /** Give up after this many seconds (default 300). */
+  /** Give up after this many seconds (default 600: four e2e lanes deploy at once at the start of a run). */
   readonly timeoutSeconds?: number;
   /** Force TemplateURL even when the body is small (default: only above 51,200 bytes). */
   readonly forceTemplateUrl?: boolean;
@@ -182,7 +182,7 @@ export async function deployToLocalStack(opts: DeployOptions): Promise<Record<st
     OnFailure: 'DO_NOTHING',
   }));
 
-  const deadline = t0 + (opts.timeoutSeconds ?? 300) * 1000;
+  const deadline = t0 + (opts.timeoutSeconds ?? 600) * 1000;
   let last = '';
   for (;;) {
     const s = await describeStack(cfn, opts.stackName);

@@ -7,7 +7,7 @@
  * templates (status only), and does not enforce Firehose's 1,000 KiB record limit.
  */
 import { randomUUID } from 'crypto';
-import { releaseExample, sharedExample } from './shared-example';
+import { DEPLOY_HOOK_MS, releaseExample, sharedExample } from './shared-example';
 import { DEFAULT_ENDPOINT, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample } from '../../scripts/local/example';
 
@@ -21,7 +21,7 @@ const started = Date.now();
 
 beforeAll(async () => {
   ex = await sharedExample();
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await releaseExample(ex);

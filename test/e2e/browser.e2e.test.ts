@@ -19,6 +19,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { ExampleStack } from '../../integ/example-stack';
 import { deleteStack, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
@@ -56,7 +57,7 @@ beforeAll(async () => {
     deployExample(`Browser${Date.now().toString(36)}`, undefined, true, { corsOrigin: origin }),
     chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
   ]);
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await browser?.close();

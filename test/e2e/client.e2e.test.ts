@@ -7,7 +7,7 @@
 import { randomUUID } from 'crypto';
 import { existsSync } from 'fs';
 import * as path from 'path';
-import { releaseExample, sharedExample } from './shared-example';
+import { DEPLOY_HOOK_MS, releaseExample, sharedExample } from './shared-example';
 import { listObjects } from '../../scripts/local/deploy';
 import { DeployedExample } from '../../scripts/local/example';
 
@@ -21,7 +21,7 @@ let ex: DeployedExample;
 beforeAll(async () => {
   if (!existsSync(CJS)) throw new Error(`client build missing: ${CJS}. Build it first (the client step of scripts/test.sh).`);
   ex = await sharedExample();
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await releaseExample(ex);

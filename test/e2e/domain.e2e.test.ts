@@ -21,6 +21,7 @@ import {
   App, BootstraplessSynthesizer, CfnOutput, Duration, RemovalPolicy, Stack, aws_certificatemanager as acm,
   aws_kinesisfirehose as firehose, aws_s3 as s3,
 } from 'aws-cdk-lib';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { DEFAULT_ENDPOINT, apigwClient, deleteStack, deployToLocalStack, invokeUrl, listObjects, synthStack } from '../../scripts/local/deploy';
 import { ApiEndpoint, ApiToFirehose } from '../../src';
 
@@ -57,7 +58,7 @@ beforeAll(async () => {
   new CfnOutput(stack, 'StageName', { value: ingest.stage!.stageName });
   new CfnOutput(stack, 'BucketName', { value: bucket.bucketName });
   outputs = await deployToLocalStack({ stackName, template: synthStack(stack), quiet: true });
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await deleteStack(stackName, { quiet: true }).catch(() => undefined);

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'crypto';
 import { App, BootstraplessSynthesizer, CfnOutput, Duration, RemovalPolicy, Stack, aws_kinesisfirehose as firehose, aws_s3 as s3 } from 'aws-cdk-lib';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { DEFAULT_ENDPOINT, deleteStack, deployToLocalStack, invokeUrl, listObjects, synthStack } from '../../scripts/local/deploy';
 import { ApiToFirehose, BatchMode, RecordEnvelope, TextPlainMode } from '../../src';
 
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const outputs = await deployToLocalStack({ stackName, template: synthStack(stack), quiet: true });
   baseUrl = invokeUrl(outputs.ApiId, outputs.StageName, '', DEFAULT_ENDPOINT);
   for (const id of ['Json', 'Text', 'Open']) buckets[id] = outputs[`${id}BucketName`];
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await deleteStack(stackName, { quiet: true }).catch(() => undefined);

@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
-import { releaseExample, sharedExample } from './shared-example';
+import { DEPLOY_HOOK_MS, releaseExample, sharedExample } from './shared-example';
 import { listObjects } from '../../scripts/local/deploy';
 import { DeployedExample } from '../../scripts/local/example';
 import { OtelDriver } from '../senders/otel-driver-client';
@@ -21,7 +21,7 @@ let ex: DeployedExample;
 
 beforeAll(async () => {
   ex = await sharedExample();
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await releaseExample(ex);

@@ -15,7 +15,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCo
 import { Analytics, FetchHTTPClient } from '@segment/analytics-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
-import { releaseExample, sharedExample } from './shared-example';
+import { DEPLOY_HOOK_MS, releaseExample, sharedExample } from './shared-example';
 import { DEFAULT_ENDPOINT, REGION, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample } from '../../scripts/local/example';
 import { OtelDriver } from '../senders/otel-driver-client';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   ex = await sharedExample();
   stream = `${ex.baseUrl}stream`;
   since = new Date(Date.now() - 5000);
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await releaseExample(ex);

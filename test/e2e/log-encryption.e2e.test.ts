@@ -11,6 +11,7 @@
  */
 import { GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { App, BootstraplessSynthesizer, CfnOutput, RemovalPolicy, Stack, aws_kms as kms, aws_logs as logs } from 'aws-cdk-lib';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { DEFAULT_ENDPOINT, REGION, cfnClient, deleteStack, deployToLocalStack, synthStack } from '../../scripts/local/deploy';
 import { ApiToFirehose } from '../../src';
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
   new CfnOutput(stack, 'DeliveryErrors', { value: ingest.deliveryLogGroup!.logGroupName });
   new CfnOutput(stack, 'AccessLogs', { value: (ingest.node.findChild('AccessLogs') as logs.LogGroup).logGroupName });
   outputs = await deployToLocalStack({ stackName, template: synthStack(stack), quiet: true });
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await deleteStack(stackName, { quiet: true }).catch(() => undefined);

@@ -15,6 +15,7 @@ import { gzipSync } from 'zlib';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { TrinoClient, TrinoResult, trinoDdlFromGlueTable } from './trino';
 import { EXAMPLE_ENVELOPE, TYPED_EVENT_SCHEMA } from '../../integ/example-stack';
 import { deleteStack, listObjects, s3Client } from '../../scripts/local/deploy';
@@ -92,7 +93,7 @@ beforeAll(async () => {
   await waitForLines(ex.eventsBucket, HOSTILE.length + BATCH.length);
   await waitForLines(ex.typedBucket, TYPED.length);
   await createInTrino(trino, ex.stackName, synthesizedCatalogs(ex.template));
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   if (ex) await deleteStack(ex.stackName, { quiet: true }).catch(() => undefined);

@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
 import { Analytics } from '@segment/analytics-node';
 import { chromium } from 'playwright-core';
+import { DEPLOY_HOOK_MS } from './shared-example';
 import { deleteStack, listObjects } from '../../scripts/local/deploy';
 import { DeployedExample, deployExample } from '../../scripts/local/example';
 import { CaptureServer } from '../senders/capture-server';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     },
   });
   ex = await deployExample(`Segment${Date.now().toString(36)}`, undefined, true, { corsOrigin: `http://127.0.0.1:${page.port}` });
-});
+}, DEPLOY_HOOK_MS);
 
 afterAll(async () => {
   await page?.close();

@@ -13,6 +13,12 @@ import { DeployExampleOptions, DeployedExample, deployExample } from '../../scri
 export const SHARED_DIR_ENV = 'E2E_SHARED_DIR';
 /** The options of the shared deployment: every input served, so each suite finds its routes. */
 export const SHARED_OPTIONS: DeployExampleOptions = { senderInputs: true };
+/**
+ * How long a suite's beforeAll may take to deploy its stack or wait for the shared one: four lanes deploy at once at
+ * the start of a run, and LocalStack's CloudFormation serves them side by side (a 1 MB example stack took over 300 s
+ * there on a 2-core CI machine). deployToLocalStack's own deadline (600 s) fails first, with the stack's reasons.
+ */
+export const DEPLOY_HOOK_MS = 900_000;
 const RECORD = 'example.json';
 const LOCK = 'example.lock';
 
@@ -22,7 +28,7 @@ export async function sharedExample(): Promise<DeployedExample> {
   if (!dir) return deployExample(`Shared${Date.now().toString(36)}`, undefined, true, SHARED_OPTIONS);
   const record = path.join(dir, RECORD);
   const lock = path.join(dir, LOCK);
-  const deadline = Date.now() + 600_000;
+  const deadline = Date.now() + DEPLOY_HOOK_MS - 60_000;
   for (;;) {
     if (fs.existsSync(record)) return JSON.parse(fs.readFileSync(record, 'utf-8'));
     let mine = false;
@@ -40,7 +46,7 @@ export async function sharedExample(): Promise<DeployedExample> {
         fs.rmdirSync(lock);
       }
     }
-    if (Date.now() > deadline) throw new Error(`the shared example stack was not deployed within 600 s (${dir})`);
+    if (Date.now() > deadline) throw new Error(`the shared example stack was not deployed within ${(DEPLOY_HOOK_MS - 60_000) / 1000} s (${dir})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
