@@ -2,6 +2,7 @@ import { aws_apigateway as apigw } from 'aws-cdk-lib';
 import { ApiLocation, folderPath, folderUrl, originOf, pathOf, urlOf, v1BaseUrl } from './private/endpoints';
 import { InputSettings, InputTable, inputColumnTable } from './private/input-settings';
 import { OTLP_LOGS, OTLP_METRICS, OTLP_TRACES, otlpRoutes } from './private/inputs/otlp';
+import { otlpTable } from './private/inputs/otlp-table';
 import { SEGMENT_DEFAULT_THROTTLE, SEGMENT_MEMBERS, segmentRoutes, segmentSourcesTable, segmentTable } from './private/inputs/segment';
 import { shipperRoutes } from './private/inputs/shippers';
 import { snowplowRoutes } from './private/inputs/snowplow';
@@ -196,11 +197,7 @@ export class Input {
     const shapes = signals.map((sg) => ({ traces: OTLP_TRACES, metrics: OTLP_METRICS, logs: OTLP_LOGS })[sg]);
     const metrics = signals.includes(OtlpSignal.METRICS);
     return new Input('otlp', (s) => otlpRoutes(s, pathParts, shapes), ['input', 'signal', 'resource', 'scope', ...(metrics ? ['metric'] : [])],
-      inputColumnTable([
-        ['signal', 'OTLP: the line\'s signal (traces, metrics or logs)'],
-        ['resource', 'OTLP: the item\'s resource (JSON text)'], ['scope', 'OTLP: its instrumentation scope (JSON text)'],
-        ...(metrics ? [['metric', 'OTLP: the data point\'s metric: name, unit, type, ... (JSON text)'] as [string, string]] : []),
-      ]),
+      otlpTable(signals),
       (at, resourceParts) => ({
         otlp: {
           endpoint: v1BaseUrl(at, [...resourceParts, ...pathParts]),

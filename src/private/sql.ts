@@ -33,6 +33,8 @@ export interface NamedQuerySpec {
   readonly name: string;
   readonly description: string;
   readonly sql: string;
+  /** The view the query creates (or replaces), if it creates one: its grantees may read and replace it. */
+  readonly view?: string;
 }
 
 /** The SQL of the named queries: recent events, events per hour, and the deduplicated view (when a key exists). */
@@ -41,11 +43,7 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
   const column = (role: ColumnRole) => t.roles.find((f) => f.role === role)?.column;
   const receivedAt = column(ColumnRole.RECEIVED_AT);
   const date = t.partitions.find((p) => p.kind === 'date');
-  const since = (interval: string) => [
-    ...(date ? [`${ident(DATE_PARTITION)} >= format_datetime((current_timestamp AT TIME ZONE ${literal(t.timeZone)}) - INTERVAL ${interval}, ${literal(date.format!)})`] : []),
-    ...t.injected.map((c) => `${ident(c)} = ?`),
-  ];
-  const where = (conditions: string[]) => (conditions.length > 0 ? [`WHERE ${conditions.join('\n  AND ')}`] : []);
+  const since = (interval: string) => recentPartitions(t, interval);
   const newestFirst = receivedAt ? `${ident(receivedAt)} DESC` : date ? `${ident(DATE_PARTITION)} DESC` : undefined;
 
   const queries: NamedQuerySpec[] = [{
@@ -74,6 +72,7 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
     queries.push({
       id: 'DeduplicatedView',
       name: `${t.tableName}: create the deduplicated view`,
+      view: `${t.tableName}_deduplicated`,
       description: `Creates ${t.tableName}_deduplicated: one row per ${key.explanation} within each partition. `
         + 'Only copies of one event share this key (a redelivered record, a client\'s retry), never two distinct events',
       sql: lines([
@@ -88,6 +87,24 @@ export function namedQueries(t: QueryTableSpec): NamedQuerySpec[] {
     });
   }
   return queries;
+}
+
+/**
+ * The conditions that keep a query to the partitions of the last `interval` (an SQL interval literal, such as
+ * `'1' HOUR`): the date partition from that long ago on, in the stream's time zone, and a `?` for each injected
+ * partition. Without them Athena lists and reads every partition since firstDay.
+ */
+export function recentPartitions(t: QueryTableSpec, interval: string): string[] {
+  const date = t.partitions.find((p) => p.kind === 'date');
+  return [
+    ...(date ? [`${ident(DATE_PARTITION)} >= format_datetime((current_timestamp AT TIME ZONE ${literal(t.timeZone)}) - INTERVAL ${interval}, ${literal(date.format!)})`] : []),
+    ...t.injected.map((c) => `${ident(c)} = ?`),
+  ];
+}
+
+/** A WHERE clause of these conditions (none: no clause), as lines. */
+export function where(conditions: string[]): string[] {
+  return conditions.length > 0 ? [`WHERE ${conditions.join('\n  AND ')}`] : [];
 }
 
 /** The key of the deduplicated view, or why there is none. */

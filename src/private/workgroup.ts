@@ -16,6 +16,8 @@ export interface Query {
   readonly workGroupName: string;
   readonly resultsBucket: s3.Bucket;
   readonly namedQueries: athena.CfnNamedQuery[];
+  /** The views its named queries create (the deduplicated view, the inputs' views). */
+  readonly views: string[];
 }
 
 /**
@@ -76,13 +78,14 @@ export function createQuery(scope: Construct, catalog: Catalog, s: QuerySettings
     nq.addDependency(catalog.table);
     return nq;
   });
-  return { workGroup, workGroupName, resultsBucket, namedQueries: queries };
+  return { workGroup, workGroupName, resultsBucket, namedQueries: queries, views: specs.flatMap((q) => (q.view ? [q.view] : [])) };
 }
 
-/** Grants what running the workgroup's queries takes: Athena, Glue (read, and the dedup view), both buckets, keys. */
+/** Grants what running the workgroup's queries takes: Athena, Glue (read, and the named queries' views), both buckets, keys. */
 export function grantQuery(grantee: iam.IGrantable, scope: Construct, catalog: Catalog, query: Query, dataBucket: s3.IBucket): iam.Grant {
   const stack = Stack.of(scope);
   const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+  const views = query.views.map((v) => glueArn('table', `${catalog.databaseName}/${v}`));
   return iam.Grant.addToPrincipal({
     grantee,
     actions: [
@@ -98,13 +101,13 @@ export function grantQuery(grantee: iam.IGrantable, scope: Construct, catalog: C
       glueArn('catalog'),
       glueArn('database', catalog.databaseName),
       glueArn('table', `${catalog.databaseName}/${catalog.table.ref}`),
-      glueArn('table', `${catalog.databaseName}/${catalog.tableName}_deduplicated`),
+      ...views,
     ],
   })).combine(iam.Grant.addToPrincipal({
     grantee,
-    // CREATE OR REPLACE VIEW of the dedup view, and that view only.
+    // CREATE OR REPLACE VIEW of the named queries' views, and those views only.
     actions: ['glue:CreateTable', 'glue:UpdateTable'],
-    resourceArns: [glueArn('catalog'), glueArn('database', catalog.databaseName), glueArn('table', `${catalog.databaseName}/${catalog.tableName}_deduplicated`)],
+    resourceArns: [glueArn('catalog'), glueArn('database', catalog.databaseName), ...views],
   }))
     .combine(dataBucket.grantRead(grantee))
     .combine(query.resultsBucket.grantRead(grantee))

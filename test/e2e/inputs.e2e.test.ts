@@ -11,8 +11,10 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { buildPageView, buildSelfDescribingEvent, buildStructEvent, newTracker } from '@snowplow/node-tracker';
 import { DEPLOY_HOOK_MS, releaseExample, sharedExample } from './shared-example';
+import { TrinoClient, ident, sqlString } from './trino';
 import { listObjects } from '../../scripts/local/deploy';
 import { DeployedExample } from '../../scripts/local/example';
+import { SynthesizedCatalog, createInTrino, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
 import { OtelDriver } from '../senders/otel-driver-client';
 
 jest.setTimeout(600_000);
@@ -93,8 +95,12 @@ test('OTel JS exporter: 1,000 log records with attributes, each stored once with
   }
 });
 
+/** What the three-signal SDK test sent: its run id (also its service's suffix) and the spans it made. */
+let sdkRun: { run: string; service: string; spans: { name: string; code: number; durationMs: number }[] } | undefined;
+
 test('OTel JS SDKs for traces, metrics and logs, with only the base endpoint and the header: every span, point and record stored once', async () => {
   const run = `sig-${Date.now().toString(36)}`;
+  const service = `checkout-${run}`;
   // As users set them up: the base URL (the SDKs append /v1/traces, /v1/metrics, /v1/logs) and the API key header.
   // The timeout only because LocalStack renders templates far slower than API Gateway (see the logs test above).
   const driver = new OtelDriver({
@@ -103,7 +109,7 @@ test('OTel JS SDKs for traces, metrics and logs, with only the base endpoint and
     OTEL_EXPORTER_OTLP_TIMEOUT: '120000',
   });
   try {
-    const resource = { 'service.name': 'checkout', 'run.id': run };
+    const resource = { 'service.name': service, 'run.id': run };
     const tracer = (await driver.call('tracer', { resource, batch: { exportTimeoutMillis: 120_000 } })).provider;
     const t0 = Date.now() - 60_000;
     const spans = Array.from({ length: 40 }, (_x, i) => ({
@@ -140,9 +146,190 @@ test('OTel JS SDKs for traces, metrics and logs, with only the base endpoint and
     expect(bySignal('logs').map((l) => l.body.body.stringValue).sort()).toEqual(['log 0', 'log 1', 'log 2', 'log 3', 'log 4']);
     expect(mine).toHaveLength(40 + 6 + 5);
     for (const l of mine) expect(l.apiKeyId).toBe(ex.apiKeyId);
+    sdkRun = { run, service, spans };
   } finally {
     await driver.close();
   }
+});
+
+describe('with query: the OTLP views and named queries on Trino, over what the SDKs sent', () => {
+  const trino = new TrinoClient({ timeoutMs: 300_000 });
+  let catalog: SynthesizedCatalog;
+  const rows = async (sql: string): Promise<Record<string, any>[]> => {
+    const r = await trino.query(sql);
+    return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+  };
+  const view = (suffix: string) => `${ident(catalog.database)}.${ident(`${catalog.table}_${suffix}`)}`;
+
+  beforeAll(async () => {
+    [catalog] = await createInTrino(trino, ex.stackName, synthesizedCatalogs(ex.template, 'Ingest'));
+    await trino.query(catalog.queries['create the OTLP spans view']);
+    await trino.query(catalog.queries['create the OTLP metric points view']);
+  }, 600_000);
+
+  test('spans: service, name, kind, status, start time and duration in ms, attributes to filter on; one row per span', async () => {
+    expect(sdkRun).toBeDefined();
+    const { service, run, spans } = sdkRun!;
+    const got = await rows(`SELECT "name", "kind", "status_code", "duration_ms", element_at("attributes", 'seq') AS "seq", element_at("attributes", 'run') AS "run",
+        element_at("resource_attributes", 'run.id') AS "run_id", "scope_name", "scope_version", to_unixtime("start_time") AS "start", "trace_id", "span_id", "apikeyid"
+      FROM ${view('otlp_spans')} WHERE "dt" >= format_datetime(current_timestamp AT TIME ZONE 'UTC' - INTERVAL '2' HOUR, 'yyyy/MM/dd/HH')
+        AND "service" = ${sqlString(service)}`);
+    expect(got.map((r) => Number(r.seq)).sort((a, b) => a - b)).toEqual(spans.map((_s, i) => i));
+    for (const r of got) {
+      const sent = spans[Number(r.seq)];
+      // The driver's kind 1 is the JS API's SpanKind.SERVER (INTERNAL is 0 there), which OTLP numbers 2.
+      expect(r).toMatchObject({
+        name: sent.name,
+        kind: 'SERVER',
+        status_code: sent.code === 2 ? 'ERROR' : 'UNSET',
+        duration_ms: sent.durationMs,
+        run,
+        run_id: run,
+        scope_name: 'e2e',
+        scope_version: '1.0.0',
+        apikeyid: ex.apiKeyId,
+      });
+      expect(r.trace_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(r.span_id).toMatch(/^[0-9a-f]{16}$/);
+      expect(Math.abs(r.start * 1000 - Date.now())).toBeLessThan(3_600_000);
+    }
+  });
+
+  test('the named queries: the slowest spans per service and the error rate per service over the last hour', async () => {
+    const { service, spans } = sdkRun!;
+    const slowest = (await rows(catalog.queries['OTLP slowest spans per service'])).filter((r) => r.service === service);
+    const byDuration = [...spans].sort((a, b) => b.durationMs - a.durationMs).slice(0, 10);
+    expect(slowest.map((r) => [r.name, r.duration_ms, r.status_code])).toEqual(byDuration.map((sp) => [sp.name, sp.durationMs, sp.code === 2 ? 'ERROR' : 'UNSET']));
+    const rate = (await rows(catalog.queries['OTLP error rate per service'])).filter((r) => r.service === service);
+    const errors = spans.filter((sp) => sp.code === 2).length;
+    expect(rate).toEqual([{ service, spans: spans.length, errors, error_rate: errors / spans.length }]);
+  });
+
+  test('the examples of docs/senders/queries.md run on the views: the p99 of each route, the last value of a gauge', async () => {
+    const { service } = sdkRun!;
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'senders', 'queries.md'), 'utf8');
+    const block = /## OTLP traces and metrics[\s\S]*?```sql\n([\s\S]*?)```/.exec(doc)![1];
+    const statements = block.split(';').map((q) => q.trim()).filter(Boolean)
+      .map((q) => q.replace(/\bevents_otlp_(spans|metrics)\b/g, (_m, v) => view(`otlp_${v}`)));
+    expect(statements).toHaveLength(2);
+    const p99 = await rows(statements[0].replace("service = 'checkout'", `service = ${sqlString(service)}`));
+    expect(p99.reduce((n, r) => n + r.spans, 0)).toBe(sdkRun!.spans.length);
+    expect(p99.every((r) => r.route === null && r.p99_ms > 0)).toBe(true);
+    // The SDK test's gauge (no host.name in its resource): its one point.
+    const last = await rows(statements[1].replace("'system.cpu.utilization'", "'cpu.temp'"));
+    expect(last).toEqual([{ host: null, last: 61.5 }]);
+  });
+
+  test('metric points: name, type, temporality, value, distributions\' count, sum, min and max, attributes', async () => {
+    const { service } = sdkRun!;
+    const got = await rows(`SELECT "metric_name", "metric_type", "temporality", "is_monotonic", "unit", "value", "count", "sum", "min", "max",
+        element_at("attributes", 'route') AS "route", element_at("attributes", 'core') AS "core", "time" IS NOT NULL AS "timed"
+      FROM ${view('otlp_metrics')} WHERE "dt" >= format_datetime(current_timestamp AT TIME ZONE 'UTC' - INTERVAL '2' HOUR, 'yyyy/MM/dd/HH')
+        AND "service" = ${sqlString(service)} ORDER BY 1, 6, 11`);
+    const point = (p: Partial<Record<string, unknown>>) => ({
+      temporality: 'CUMULATIVE', is_monotonic: null, unit: null, value: null, count: null, sum: null, min: null, max: null, route: null, core: null, timed: true, ...p,
+    });
+    expect(got).toEqual([
+      point({ metric_name: 'cpu.temp', metric_type: 'gauge', temporality: 'UNSPECIFIED', value: 61.5, core: '0' }),
+      point({ metric_name: 'http.duration', metric_type: 'histogram', unit: 'ms', count: 2, sum: 52, min: 12, max: 40 }),
+      point({ metric_name: 'http.requests', metric_type: 'sum', is_monotonic: true, value: 3, route: '/a' }),
+      point({ metric_name: 'http.requests', metric_type: 'sum', is_monotonic: true, value: 4, route: '/b' }),
+      point({ metric_name: 'payload.size', metric_type: 'exponentialHistogram', unit: 'By', count: 1, sum: 2048, min: 2048, max: 2048 }),
+      point({ metric_name: 'queue.depth', metric_type: 'sum', is_monotonic: false, value: 5 }),
+    ]);
+  });
+
+  test('hostile spans and points: no forged column, no failed query; copies of one span are one row, spans without ids are never merged', async () => {
+    const run = `hostile-${Date.now().toString(36)}`;
+    const res = { attributes: [{ key: 'service.name', value: { stringValue: run } }] };
+    const deep = { kvlistValue: { values: [{ key: 'a', value: { arrayValue: { values: [{ intValue: '1' }, { kvlistValue: { values: [] } }] } } }] } };
+    const span = (over: Record<string, unknown>) => ({
+      traceId: '0af7651916cd43dd8448eb211c80319c', name: 'n', startTimeUnixNano: '1765000000000000000', endTimeUnixNano: '1765000000250000000', ...over,
+    });
+    const traces = {
+      resourceSpans: [{
+        resource: res,
+        scopeSpans: [{
+          scope: {},
+          spans: [
+            span({
+              spanId: 'aaaaaaaaaaaaaaa1',
+              kind: 'SPAN_KIND_SERVER',
+              status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+              attributes: [{ key: 'dup', value: { stringValue: 'first' } }, { key: 'dup', value: { stringValue: 'second' } },
+                { key: 'apiKeyId', value: { stringValue: 'forged' } }, { key: 'input', value: { stringValue: 'forged' } },
+                { key: 'big', value: { intValue: '9223372036854775807' } }, { key: 'deep', value: deep }, { value: { stringValue: 'no key' } }],
+            }),
+            // Times as JSON numbers (the mapping allows either); a span id but no trace id, twice: two rows.
+            span({ spanId: 'aaaaaaaaaaaaaaa2', startTimeUnixNano: 1765000000000000000, endTimeUnixNano: 1765000000500000000, attributes: 'not a list' }),
+            span({ traceId: undefined, spanId: 'aaaaaaaaaaaaaaa3' }),
+            span({ traceId: undefined, spanId: 'aaaaaaaaaaaaaaa3' }),
+          ],
+        }],
+      }],
+    };
+    const post = async (signal: string, body: unknown) => (await fetch(`${ex.baseUrl}v1/${signal}`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': ex.apiKey }, body: JSON.stringify(body),
+    })).status;
+    // The same request twice (an exporter's retry): its spans with both ids are one row each.
+    expect([await post('traces', traces), await post('traces', traces)]).toEqual([200, 200]);
+    const metrics = {
+      resourceMetrics: [{
+        resource: res,
+        scopeMetrics: [{
+          metrics: [{
+            name: 'm',
+            sum: {
+              aggregationTemporality: 1,
+              isMonotonic: true,
+              dataPoints: [
+                { asInt: '9007199254740993', timeUnixNano: '1765000000000000000', attributes: [{ key: 'k', value: { boolValue: false } }] },
+                { asInt: 7 },
+              ],
+            },
+          }],
+        }],
+      }],
+    };
+    expect([await post('metrics', metrics), await post('metrics', metrics)]).toEqual([200, 200]);
+    await waitFor((l) => l.input === 'otlp' && l.resource?.attributes?.[0]?.value?.stringValue === run, 12);
+    const hours = '"dt" >= format_datetime(current_timestamp AT TIME ZONE \'UTC\' - INTERVAL \'2\' HOUR, \'yyyy/MM/dd/HH\')';
+    const spansGot = await rows(`SELECT "span_id", "trace_id", "kind", "status_code", "status_message", "duration_ms", "apikeyid",
+        element_at("attributes", 'dup') AS "dup", element_at("attributes", 'apiKeyId') AS "attr_key", element_at("attributes", 'big') AS "big", element_at("attributes", 'deep') AS "deep",
+        cardinality("attributes") AS "n", "scope_name", "dt"
+      FROM ${view('otlp_spans')} WHERE ${hours} AND "service" = ${sqlString(run)} ORDER BY 1, "requestid"`);
+    // Copies in two hours (the requests straddled one) stay two rows: the view keys on the partition.
+    const copiesOf = (id: string) => new Set(spansGot.filter((r) => r.span_id === id).map((r) => r.dt)).size;
+    expect(spansGot.map((r) => r.span_id)).toEqual([
+      ...Array(copiesOf('aaaaaaaaaaaaaaa1')).fill('aaaaaaaaaaaaaaa1'), ...Array(copiesOf('aaaaaaaaaaaaaaa2')).fill('aaaaaaaaaaaaaaa2'),
+      ...Array(4).fill('aaaaaaaaaaaaaaa3'),
+    ]);
+    expect(spansGot[0]).toMatchObject({
+      kind: 'SERVER',
+      status_code: 'ERROR',
+      status_message: 'boom',
+      duration_ms: 250,
+      apikeyid: ex.apiKeyId,
+      dup: 'first',
+      attr_key: 'forged',
+      big: '9223372036854775807',
+      n: 5,
+      scope_name: null,
+    });
+    expect(JSON.parse(spansGot[0].deep)).toEqual(deep);
+    const second = spansGot.find((r) => r.span_id === 'aaaaaaaaaaaaaaa2')!;
+    expect(second).toMatchObject({ kind: 'UNSPECIFIED', status_code: 'UNSET', duration_ms: 500, n: 0 });
+    for (const r of spansGot.filter((x) => x.span_id === 'aaaaaaaaaaaaaaa3')) expect(r.trace_id).toBeNull();
+
+    const pointsGot = await rows(`SELECT CAST("int_value" AS VARCHAR) AS "exact", "value", "temporality", element_at("attributes", 'k') AS "k", "time" IS NULL AS "untimed", "dt"
+      FROM ${view('otlp_metrics')} WHERE ${hours} AND "service" = ${sqlString(run)} ORDER BY 1`);
+    const timedCopies = new Set(pointsGot.filter((r) => !r.untimed).map((r) => r.dt)).size;
+    expect(pointsGot.map((r) => [r.exact, r.temporality, r.k, r.untimed])).toEqual([
+      // A point without a time is never merged with another: both copies stay.
+      ['7', 'DELTA', null, true], ['7', 'DELTA', null, true],
+      ...Array(timedCopies).fill(['9007199254740993', 'DELTA', 'false', false]),
+    ]);
+  });
 });
 
 /** A free loopback port. */

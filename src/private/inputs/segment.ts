@@ -247,6 +247,7 @@ export const segmentTable: InputTable = {
     return [{
       id: 'SegmentView',
       name: `${t.tableName}: create the Segment view`,
+      view: `${t.tableName}_segment`,
       description: `Creates ${t.tableName}_segment: Segment's events, their common fields as columns, one row per messageId`,
       sql: lines([
         `CREATE OR REPLACE VIEW ${view} AS`,
