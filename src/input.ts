@@ -203,7 +203,7 @@ export class Input {
           endpoint: v1BaseUrl(at, [...resourceParts, ...pathParts]),
           ...Object.fromEntries(signals.map((sg) => [`${sg}Url`, urlOf(at, [...resourceParts, ...pathParts, sg])])),
         },
-      }));
+      }), false, signals.map((sg) => `otlp_${sg}`));
   }
 
   /**
@@ -252,7 +252,14 @@ export class Input {
     private readonly endpointsOf: EndpointsOf,
     /** @internal Whether the input's browser senders fetch with credentials (CORS must allow them). */
     public readonly _corsCredentials: boolean = false,
+    /** The kinds of event its lines are, each of which may have a curated table (by default, one: the input's name). */
+    private readonly curatedKinds: string[] = [name],
   ) {}
+
+  /** @internal The kinds of event its lines are, for the curated tables (`segment`; `otlp_traces`, `otlp_logs`, ...). */
+  public _curatedKinds(): string[] {
+    return [...this.curatedKinds];
+  }
 
   /** @internal The input's routes, for the methods builder. */
   public _routes(s: InputSettings): Route[] {

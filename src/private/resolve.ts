@@ -364,7 +364,7 @@ export function resolveProps(scope: Construct, props: ApiToFirehoseProps): Setti
         ...(batch && batch.maxEvents > 1 ? [`the batch route (/${[...resourceParts, ...batch.pathParts].join('/')})`] : []),
         ...inputs.map((i) => `the ${i.name} input`),
       ],
-      curated: props.query.curated ? resolveCurated(props, inputs.map((i) => i.name), dataOutputPrefix) : undefined,
+      curated: props.query.curated ? resolveCurated(props, inputs.flatMap((i) => i._curatedKinds()), dataOutputPrefix) : undefined,
     } : undefined,
     stream,
   };
@@ -511,7 +511,7 @@ function knownStage(api: apigw.IRestApi): apigw.Stage | undefined {
 }
 
 /** The curated tables' settings; checks what they need of the envelope, the layout and the bucket. */
-function resolveCurated(props: ApiToFirehoseProps, inputs: string[], prefix: string): CuratedSettings {
+function resolveCurated(props: ApiToFirehoseProps, inputKinds: string[], prefix: string): CuratedSettings {
   const c = props.query!.curated!;
   const envelope = props.envelope ?? RecordEnvelope.DEFAULT;
   if (envelope.raw) throw new Error('query.curated needs an envelope with a body (the requestId and receivedAt fields): the envelope is RAW.');
@@ -555,7 +555,7 @@ function resolveCurated(props: ApiToFirehoseProps, inputs: string[], prefix: str
     userIdProperty,
     rawRetention: c.rawRetention,
     tablePrefix,
-    inputs,
+    inputKinds,
   };
 }
 

@@ -24,6 +24,8 @@ import { s3Client } from '../../scripts/local/deploy';
 import { cfnResolver } from '../../scripts/local/glue-in-trino';
 import { ApiToFirehose, Input } from '../../src';
 import { trinoExpireSnapshots, trinoOptimize } from '../../src/private/curated/upkeep';
+import { OK_EMPTY_JSON, startCaptureServer } from '../senders/otel-capture-server';
+import { OtelDriver } from '../senders/otel-driver-client';
 import { apiGatewayContext, decodeFirehoseRequest, findMethods, VtlEngine } from '../vtl/harness';
 
 jest.setTimeout(300_000);
@@ -35,7 +37,7 @@ const stack = new Stack(new App(), 'Curated');
 new ApiToFirehose(stack, 'Ingest', {
   deliveryStreamName: 'curated-events',
   envelope: EXAMPLE_ENVELOPE,
-  inputs: [Input.segment(), Input.otlpLogs(), Input.snowplow()],
+  inputs: [Input.segment(), Input.otlp(), Input.snowplow()],
   query: { databaseName: DATABASE, curated: {} },
 });
 const template = Template.fromStack(stack).toJSON();
@@ -58,10 +60,12 @@ const T = {
   events: 'events_curated_events',
   segment: 'events_curated_segment',
   otlp: 'events_curated_otlp_logs',
+  spans: 'events_curated_otlp_spans',
+  metrics: 'events_curated_otlp_metrics',
   snowplow: 'events_curated_snowplow',
   erasures: 'events_curated_erasures',
 };
-const kindTables = [T.events, T.segment, T.otlp, T.snowplow];
+const kindTables = [T.events, T.segment, T.otlp, T.spans, T.metrics, T.snowplow];
 
 const trino = new TrinoClient({ catalog: 'iceberg', timeoutMs: 300_000 });
 const engine = new VtlEngine();
@@ -129,7 +133,46 @@ async function counts(): Promise<Record<string, number>> {
 const execute = (sql: string, ...parameters: string[]) =>
   trino.query(`EXECUTE IMMEDIATE ${sqlString(sql)} USING ${parameters.map(sqlString).join(', ')}`);
 
+/** What the published OpenTelemetry JS SDKs post for traces and metrics (captured in beforeAll, set up as users do). */
+const sdk: { traces?: unknown; metrics?: unknown } = {};
+const SDK_SPANS = 6;
+
+async function captureSdkRequests(): Promise<void> {
+  const server = await startCaptureServer();
+  server.respondWith(OK_EMPTY_JSON);
+  const driver = new OtelDriver({ OTEL_EXPORTER_OTLP_ENDPOINT: `${server.origin}/prod`, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k' });
+  try {
+    const resource = { 'service.name': 'checkout' };
+    const tracer = (await driver.call('tracer', { resource })).provider;
+    const t0 = Date.UTC(2026, 0, 2, 10);
+    await driver.call('spans', {
+      provider: tracer,
+      scope: 'curated',
+      version: '1.0.0',
+      spans: Array.from({ length: SDK_SPANS }, (_x, i) => ({
+        name: `GET /items/${i}`, kind: 1, code: i === 2 ? 2 : 0, attributes: { i, ...(i === 0 ? { 'enduser.id': 'u1' } : {}) }, startMs: t0 + i, durationMs: 5 + i,
+      })),
+    });
+    await driver.call('flush', { provider: tracer });
+    const meter = (await driver.call('meter', { resource })).provider;
+    await driver.call('record', {
+      provider: meter,
+      scope: 'curated',
+      counters: { 'http.requests': [{ value: 3, attributes: { route: '/a' } }, { value: 4, attributes: { route: '/b' } }] },
+      histograms: { 'http.duration': [{ value: 12, unit: 'ms' }, { value: 40, unit: 'ms' }] },
+    });
+    await driver.call('flush', { provider: meter });
+    const body = (path: string) => JSON.parse(server.requests.find((r) => r.path === path)!.decoded.toString('utf8'));
+    sdk.traces = body('/prod/v1/traces');
+    sdk.metrics = body('/prod/v1/metrics');
+  } finally {
+    await driver.close();
+    await server.close();
+  }
+}
+
 beforeAll(async () => {
+  await captureSdkRequests();
   await s3Client().send(new CreateBucketCommand({ Bucket: BUCKET }));
   const raw = trinoDdlFromGlueTable(rawTable, { resolve });
   const hive = new TrinoClient();
@@ -216,6 +259,43 @@ test('a Segment and OTLP mix (and Snowplow) in one object: each kind to its own 
   expect(se).toEqual({ se_category: 'cart', se_action: 'add', se_value: 2.5 });
 });
 
+test('spans and metric points from the OTel JS SDKs, retried across an hour: one row per span and per point; the logs table gets none', async () => {
+  const logsBefore = await count(T.otlp);
+  for (const at of [hour(-1), hour(0)]) {
+    await deliver(at, [...await linesOf('/v1/traces', sdk.traces, at), ...await linesOf('/v1/metrics', sdk.metrics, at)]);
+  }
+  await mergeAll([T.otlp, T.spans, T.metrics]);
+  expect([await count(T.spans), await count(T.metrics), await count(T.otlp)]).toEqual([SDK_SPANS, 3, logsBefore]);
+  const spans = await trino.objects(`SELECT name, kind, status_code, duration_ms, service_name, element_at(attributes, 'i') AS i, scope_name,
+    CAST(start_time AS varchar) AS start, CAST(event_time AS varchar) AS et, user_id, length(trace_id) AS tl, parent_span_id
+    FROM "${DATABASE}"."${T.spans}" ORDER BY name`);
+  expect(spans).toEqual(Array.from({ length: SDK_SPANS }, (_x, i) => ({
+    // The driver's kind 1 is the JS API's SpanKind.SERVER, which OTLP numbers 2.
+    name: `GET /items/${i}`,
+    kind: 'SERVER',
+    status_code: i === 2 ? 'ERROR' : 'UNSET',
+    duration_ms: 5 + i,
+    service_name: 'checkout',
+    i: String(i),
+    scope_name: 'curated',
+    start: `2026-01-02 10:00:00.00${i}000`,
+    et: `2026-01-02 10:00:00.00${i}000`,
+    user_id: i === 0 ? 'u1' : null,
+    tl: 32,
+    parent_span_id: null,
+  })));
+  const points = await trino.objects(`SELECT metric_name, metric_type, temporality, is_monotonic, value, count, sum, min, max, element_at(attributes, 'route') AS route
+    FROM "${DATABASE}"."${T.metrics}" ORDER BY metric_name, route`);
+  expect(points).toEqual([
+    { metric_name: 'http.duration', metric_type: 'histogram', temporality: 'CUMULATIVE', is_monotonic: null, value: null, count: 2, sum: 52, min: 12, max: 40, route: null },
+    { metric_name: 'http.requests', metric_type: 'sum', temporality: 'CUMULATIVE', is_monotonic: true, value: 3, count: null, sum: null, min: null, max: null, route: '/a' },
+    { metric_name: 'http.requests', metric_type: 'sum', temporality: 'CUMULATIVE', is_monotonic: true, value: 4, count: null, sum: null, min: null, max: null, route: '/b' },
+  ]);
+  // The event's own day partitions them.
+  const days = await trino.query(`SELECT CAST(partition.event_time_day AS varchar) FROM "${DATABASE}"."${T.spans}$partitions"`);
+  expect(days.rows).toEqual([['2026-01-02']]);
+});
+
 test('events that arrive after a merge (a late file in an hour already merged) are picked up by the next run', async () => {
   await deliver(hour(-1), await own(hour(-1), [{ eventId: 'ev-3', userId: 'u4', n: 4 }, { eventId: 'ev-1', userId: 'u1', n: 1 }]));
   await mergeAll([T.events]);
@@ -230,8 +310,9 @@ test('an erasure deletes the user from every curated table, and a later merge do
     segment: await count(T.segment, 'user_id = \'u1\''),
     otlp: await count(T.otlp, 'user_id = \'u1\''),
     snowplow: await count(T.snowplow, 'user_id = \'u1\''),
+    spans: await count(T.spans, 'user_id = \'u1\''),
   };
-  expect(ofU1).toEqual({ events: 1, segment: 5, otlp: 1, snowplow: 1 });
+  expect(ofU1).toEqual({ events: 1, segment: 5, otlp: 1, snowplow: 1, spans: 1 });
   await execute(named(T.erasures, 'record an erasure'), 'u1');
   await execute(named(T.erasures, 'record an erasure'), 'u1');
   expect(await count(T.erasures)).toBe(1);

@@ -7,7 +7,7 @@ import { ColumnRole } from '../field-kinds';
 import { ident, literal } from '../sql';
 
 /** A curated column's type; each engine spells it its own way (`typeIn`). */
-export type CuratedType = 'string' | 'bigint' | 'int' | 'double' | 'timestamp' | 'map';
+export type CuratedType = 'string' | 'bigint' | 'int' | 'double' | 'boolean' | 'timestamp' | 'map';
 
 /** One column of a curated table and the SQL that reads it from a raw line (the raw table's columns, unqualified). */
 export interface CuratedColumn {
@@ -114,6 +114,11 @@ export function utcTimestamp(withZone: string): string {
   return `CAST(${withZone} AT TIME ZONE 'UTC' AS timestamp(6))`;
 }
 
+/** Nanoseconds since the epoch held as text (OTLP's JSON mapping), 0 or absent meaning unset, as a UTC timestamp. */
+export function fromNanosText(text: string): string {
+  return utcTimestamp(`from_unixtime_nanos(CAST(nullif(try_cast(${text} AS decimal(20, 0)), 0) AS decimal(20, 0)))`);
+}
+
 /** Epoch milliseconds held as text (Snowplow's dtm, stm, ttm) as a UTC timestamp, null when not a number. */
 export function fromMillisText(text: string): string {
   return utcTimestamp(`from_unixtime(try_cast(${text} AS double) / 1e3)`);
@@ -132,10 +137,10 @@ export function commonColumns(line: RawLine, key: string, eventTime: string, use
 
 /** A column's type in Athena's DDL (Hive names). */
 export function athenaType(t: CuratedType): string {
-  return { string: 'string', bigint: 'bigint', int: 'int', double: 'double', timestamp: 'timestamp', map: 'map<string,string>' }[t];
+  return { string: 'string', bigint: 'bigint', int: 'int', double: 'double', boolean: 'boolean', timestamp: 'timestamp', map: 'map<string,string>' }[t];
 }
 
 /** A column's type in Trino. */
 export function trinoType(t: CuratedType): string {
-  return { string: 'varchar', bigint: 'bigint', int: 'integer', double: 'double', timestamp: 'timestamp(6)', map: 'map(varchar, varchar)' }[t];
+  return { string: 'varchar', bigint: 'bigint', int: 'integer', double: 'double', boolean: 'boolean', timestamp: 'timestamp(6)', map: 'map(varchar, varchar)' }[t];
 }

@@ -1,33 +1,18 @@
 /** The curated table of OpenTelemetry log records: time, severity, body, trace and span ids, service, attributes. */
-import { CuratedKind, RawLine, commonColumns, utcTimestamp } from './kind';
-import { literal } from '../sql';
-
-/**
- * An OTLP attribute list (`[{key, value: {stringValue | intValue | ...}}]`, JSON text) as a map of strings: scalars as
- * their text (intValue as sent, string or number), arrays and key-value lists as their JSON.
- */
-export function attributesMap(listJson: string): string {
-  const value = (p: string) => `json_extract_scalar(a, ${literal(`$.value.${p}`)})`;
-  // multimap then the first value: a repeated key (which OTLP forbids) keeps its first value rather than failing the run.
-  return `transform_values(multimap_from_entries(transform(filter(CAST(json_parse(${listJson}) AS array(json)), a -> json_extract_scalar(a, '$.key') IS NOT NULL), `
-    + `a -> ROW(json_extract_scalar(a, '$.key'), coalesce(${['stringValue', 'intValue', 'doubleValue', 'boolValue', 'bytesValue'].map(value).join(', ')}, `
-    + 'json_format(json_extract(a, \'$.value\')))))), (k, v) -> element_at(v, 1))';
-}
-
-/** Nanoseconds since the epoch held as text (OTLP's JSON mapping), 0 or absent meaning unset, as a UTC timestamp. */
-function fromNanosText(text: string): string {
-  return utcTimestamp(`from_unixtime_nanos(CAST(nullif(try_cast(${text} AS decimal(20, 0)), 0) AS decimal(20, 0)))`);
-}
+import { CuratedKind, RawLine, commonColumns, fromNanosText } from './kind';
+import { attributesMap } from '../inputs/otlp-table';
 
 export function otlpLogsKind(line: RawLine): CuratedKind {
-  const attributes = attributesMap(line.json('$.attributes'));
-  const resource = attributesMap('json_format(json_extract("resource", \'$.attributes\'))');
+  const attributes = attributesMap(`json_extract(${line.body}, '$.attributes')`);
+  const resource = attributesMap('json_extract("resource", \'$.attributes\')');
   const time = fromNanosText(line.scalar('$.timeUnixNano'));
   const observed = fromNanosText(line.scalar('$.observedTimeUnixNano'));
   return {
     id: 'otlp_logs',
     description: 'OpenTelemetry log records: time, severity, body, trace and span ids, service name, attributes as a map',
-    filter: line.input('otlp'),
+    // The OTLP input also writes spans and metric points (signal traces, metrics); lines from before the signal
+    // member existed are logs.
+    filter: `${line.input('otlp')} AND coalesce("signal", 'logs') = 'logs'`,
     columns: [
       // Log records have no id: each line is its own event (an exporter's retry is a new request, so stays a copy).
       ...commonColumns(line, line.lineKey, `coalesce(${time}, ${observed})`, `element_at(${attributes}, 'enduser.id')`),

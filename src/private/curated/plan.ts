@@ -9,6 +9,8 @@ import { eraseStatement, recordErasureStatement } from './erasure';
 import { CuratedKind, RawLine } from './kind';
 import { RawWindow, mergeStatement } from './merge';
 import { otlpLogsKind } from './otlp-logs';
+import { otlpMetricsKind } from './otlp-metrics';
+import { otlpSpansKind } from './otlp-spans';
 import { ownEventsKind } from './own-events';
 import { segmentKind } from './segment';
 import { snowplowKind } from './snowplow';
@@ -25,8 +27,8 @@ export interface CuratedSettings {
   readonly userIdProperty: string;
   readonly rawRetention?: Duration;
   readonly tablePrefix: string;
-  /** The names of the inputs served (`segment`, `otlp`, ...). */
-  readonly inputs: string[];
+  /** The kinds of event the inputs served write (`segment`, `otlp_logs`, `otlp_traces`, ...: Input's curated kinds). */
+  readonly inputKinds: string[];
 }
 
 /** One curated table and its statements (Athena's text). */
@@ -47,10 +49,12 @@ export interface CuratedPlan {
   readonly erasures: { readonly tableName: string; readonly location: string; readonly createTable: string; readonly record: string };
 }
 
-/** The kinds of event each input writes a curated table for (inputs not listed have none yet). */
+/** The curated table of each kind of event the inputs write (kinds not listed, the shippers' lines, have none yet). */
 const INPUT_KINDS: Record<string, (line: RawLine) => CuratedKind> = {
   segment: segmentKind,
-  otlp: otlpLogsKind,
+  otlp_logs: otlpLogsKind,
+  otlp_traces: otlpSpansKind,
+  otlp_metrics: otlpMetricsKind,
   snowplow: snowplowKind,
 };
 
@@ -61,9 +65,9 @@ export function planCurated(spec: QueryTableSpec, s: CuratedSettings, bucketName
     bodyColumn: spec.body!.name,
     bodyIsText: spec.body!.type === 'string',
     roles: spec.roles,
-    hasInputColumn: s.inputs.length > 0,
+    hasInputColumn: s.inputKinds.length > 0,
   });
-  const kinds = [ownEventsKind(line, s.userIdProperty), ...s.inputs.filter((i) => INPUT_KINDS[i]).map((i) => INPUT_KINDS[i](line))];
+  const kinds = [ownEventsKind(line, s.userIdProperty), ...s.inputKinds.filter((i) => INPUT_KINDS[i]).map((i) => INPUT_KINDS[i](line))];
   const qualified = (table: string) => `${ident(spec.databaseName)}.${ident(table)}`;
   const location = (table: string) => `s3://${bucketName}/curated/${table}/`;
   const erasureName = `${s.tablePrefix}erasures`;

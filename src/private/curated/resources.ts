@@ -244,11 +244,11 @@ function icebergSchema(columns: Pick<CuratedColumn, 'name' | 'type' | 'comment'>
 }
 
 function icebergType(t: CuratedType): string {
-  return { string: 'string', bigint: 'long', int: 'int', double: 'double', timestamp: 'timestamp', map: 'map' }[t];
+  return { string: 'string', bigint: 'long', int: 'int', double: 'double', boolean: 'boolean', timestamp: 'timestamp', map: 'map' }[t];
 }
 
 function glueType(t: CuratedType): string {
-  return { string: 'string', bigint: 'bigint', int: 'int', double: 'double', timestamp: 'timestamp', map: 'map<string,string>' }[t];
+  return { string: 'string', bigint: 'bigint', int: 'int', double: 'double', boolean: 'boolean', timestamp: 'timestamp', map: 'map<string,string>' }[t];
 }
 
 function pascal(id: string): string {

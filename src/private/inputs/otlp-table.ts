@@ -17,14 +17,15 @@ const MEMBER_COLUMNS: [string, string][] = [
 const METRIC_COLUMN: [string, string] = ['metric', 'OTLP: the data point\'s metric: name, unit, type, ... (JSON text)'];
 
 /**
- * An OTLP `KeyValue` list (JSON text at `path` of the JSON text `json`) as a MAP(VARCHAR, VARCHAR): each value as its
- * scalar's text (a string, an int64 as sent, a double, a bool, base64 bytes), an array or kvlist value as its JSON text.
- * The first of two entries with one key wins (a map cannot hold both; Trino's map_from_entries fails on a repeated
- * key), entries without a key are left out, and a list that is not an array reads as an empty map.
+ * An OTLP `KeyValue` list (an SQL expression of type JSON, such as `json_extract("body", '$.attributes')`) as a
+ * MAP(VARCHAR, VARCHAR): each value as its scalar's text (a string, an int64 as sent, a double, a bool, base64 bytes),
+ * an array or kvlist value as its JSON text. The first of two entries with one key wins (a map cannot hold both;
+ * map_from_entries fails on a repeated key), entries without a key are left out, and a list that is not an array
+ * reads as an empty map: no line can fail a query (or a curated table's merge) through its attributes.
  */
-export function attributesMap(json: string, path: string): string {
+export function attributesMap(list: string): string {
   const value = (field: string) => `json_extract_scalar(a, ${literal(`$.value.${field}`)})`;
-  const entries = `coalesce(try_cast(json_extract(${json}, ${literal(path)}) AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON)))`;
+  const entries = `coalesce(try_cast(${list} AS ARRAY(JSON)), CAST(ARRAY[] AS ARRAY(JSON)))`;
   return 'transform_values(multimap_from_entries(transform('
     + `filter(${entries}, a -> json_extract_scalar(a, '$.key') IS NOT NULL), `
     + `a -> ROW(json_extract_scalar(a, '$.key'), coalesce(${['stringValue', 'intValue', 'doubleValue', 'boolValue', 'bytesValue'].map(value).join(', ')}, `
@@ -36,6 +37,15 @@ function enumName(text: string, prefix: string, names: string[]): string {
   return `CASE regexp_replace(coalesce(${text}, '0'), ${literal(`^${prefix}`)}, '') `
     + `${names.map((n, i) => `WHEN ${literal(String(i))} THEN ${literal(n)}`).join(' ')} ELSE regexp_replace(${text}, ${literal(`^${prefix}`)}, '') END`;
 }
+
+/** A span's kind (its `kind` as text) as INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER or UNSPECIFIED. */
+export const spanKind = (text: string) => enumName(text, 'SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER']);
+/** A span's status code (its `status.code` as text) as UNSET, OK or ERROR. */
+export const statusCode = (text: string) => enumName(text, 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR']);
+/** A metric's aggregation temporality as DELTA, CUMULATIVE or UNSPECIFIED (gauges, summaries). */
+export const temporality = (text: string) => enumName(text, 'AGGREGATION_TEMPORALITY_', ['UNSPECIFIED', 'DELTA', 'CUMULATIVE']);
+/** A span's duration in milliseconds (a double) from its start and end nanoseconds as text; null when either is not an integer. */
+export const durationMs = (start: string, end: string) => `try((CAST(${end} AS BIGINT) - CAST(${start} AS BIGINT)) / 1e6)`;
 
 /** A fixed64 nanosecond time (a JSON string or number) as a timestamp; null when absent or not a number. */
 function nanosTime(text: string): string {
@@ -62,7 +72,7 @@ interface OtlpView {
 
 const j = (body: string, path: string) => `json_extract_scalar(${body}, ${literal(path)})`;
 const resourceAndScope: [string, string][] = [
-  ['resource_attributes', attributesMap('"resource"', '$.attributes')],
+  ['resource_attributes', attributesMap('json_extract("resource", \'$.attributes\')')],
   ['scope_name', j('"scope"', '$.name')],
   ['scope_version', j('"scope"', '$.version')],
 ];
@@ -75,16 +85,16 @@ const SPANS: OtlpView = {
   what: 'OTLP spans: service, name, kind, status, start time and duration in milliseconds, attributes as a map; one row per trace and span id',
   columns: (b) => [
     ['name', j(b, '$.name')],
-    ['kind', enumName(j(b, '$.kind'), 'SPAN_KIND_', ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'])],
-    ['status_code', enumName(j(b, '$.status.code'), 'STATUS_CODE_', ['UNSET', 'OK', 'ERROR'])],
+    ['kind', spanKind(j(b, '$.kind'))],
+    ['status_code', statusCode(j(b, '$.status.code'))],
     ['status_message', j(b, '$.status.message')],
     ['start_time', nanosTime(j(b, '$.startTimeUnixNano'))],
     ['end_time', nanosTime(j(b, '$.endTimeUnixNano'))],
-    ['duration_ms', `try((CAST(${j(b, '$.endTimeUnixNano')} AS BIGINT) - CAST(${j(b, '$.startTimeUnixNano')} AS BIGINT)) / 1e6)`],
+    ['duration_ms', durationMs(j(b, '$.startTimeUnixNano'), j(b, '$.endTimeUnixNano'))],
     ['trace_id', j(b, '$.traceId')],
     ['span_id', j(b, '$.spanId')],
     ['parent_span_id', `nullif(${j(b, '$.parentSpanId')}, '')`],
-    ['attributes', attributesMap(b, '$.attributes')],
+    ['attributes', attributesMap(`json_extract(${b}, '$.attributes')`)],
     ...resourceAndScope,
     ['span_json', b],
   ],
@@ -104,7 +114,7 @@ const METRICS: OtlpView = {
     ['metric_type', j('"metric"', '$.type')],
     ['unit', j('"metric"', '$.unit')],
     ['description', j('"metric"', '$.description')],
-    ['temporality', enumName(j('"metric"', '$.aggregationTemporality'), 'AGGREGATION_TEMPORALITY_', ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'])],
+    ['temporality', temporality(j('"metric"', '$.aggregationTemporality'))],
     ['is_monotonic', `try_cast(${j('"metric"', '$.isMonotonic')} AS BOOLEAN)`],
     ['time', nanosTime(j(b, '$.timeUnixNano'))],
     ['start_time', nanosTime(j(b, '$.startTimeUnixNano'))],
@@ -115,7 +125,7 @@ const METRICS: OtlpView = {
     ['sum', `try_cast(${j(b, '$.sum')} AS DOUBLE)`],
     ['min', `try_cast(${j(b, '$.min')} AS DOUBLE)`],
     ['max', `try_cast(${j(b, '$.max')} AS DOUBLE)`],
-    ['attributes', attributesMap(b, '$.attributes')],
+    ['attributes', attributesMap(`json_extract(${b}, '$.attributes')`)],
     ...resourceAndScope,
     ['point_json', b],
   ],

@@ -1,6 +1,6 @@
 import { App, Duration, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, Input, RecordEnvelope } from '../../../src';
+import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, Input, OtlpSignal, RecordEnvelope } from '../../../src';
 
 function synth(props: ApiToFirehoseProps = { inputs: [Input.segment(), Input.otlpLogs()], query: { curated: {} } }) {
   const stack = new Stack(new App(), 'S');
@@ -78,6 +78,22 @@ describe('query.curated: the resources', () => {
     expect(update.Resource).toHaveLength(4);
     expect(JSON.stringify(update.Resource)).not.toContain('table/*');
   });
+});
+
+test('Input.otlp(): a table per signal it serves; each reads its own signal\'s lines (spans are never log records)', () => {
+  const tables = (signals?: OtlpSignal[]) => {
+    const r = Object.values<any>(synth({ inputs: [Input.otlp({ signals })], query: { curated: {} } }).t.toJSON().Resources);
+    const merges = Object.fromEntries(r.filter((x) => x.Type === 'AWS::Athena::NamedQuery' && / merge$/.test(x.Properties.Name))
+      .map((x) => [x.Properties.Name.replace(/^events_curated_|: merge$/g, ''), x.Properties.QueryString as string]));
+    return merges;
+  };
+  const all = tables();
+  expect(Object.keys(all).sort()).toEqual(['events', 'otlp_logs', 'otlp_metrics', 'otlp_spans']);
+  expect(all.otlp_logs).toContain('AND "input" = \'otlp\' AND coalesce("signal", \'logs\') = \'logs\'\n');
+  expect(all.otlp_spans).toContain('AND "input" = \'otlp\' AND "signal" = \'traces\'\n');
+  expect(all.otlp_metrics).toContain('AND "input" = \'otlp\' AND "signal" = \'metrics\'\n');
+  expect(Object.keys(tables([OtlpSignal.TRACES])).sort()).toEqual(['events', 'otlp_spans']);
+  expect(Object.keys(tables([OtlpSignal.LOGS])).sort()).toEqual(['events', 'otlp_logs']);
 });
 
 test('rawRetention expires the raw prefix only (not curated/)', () => {

@@ -85,7 +85,7 @@ test('the metric points view: one row per series (resource, scope, metric name, 
 });
 
 test('attributes as a map: first of a repeated key wins, keyless entries dropped, a non-array is an empty map', () => {
-  const sql = attributesMap('"body"', '$.attributes');
+  const sql = attributesMap('json_extract("body", \'$.attributes\')');
   expect(sql).toMatch(/^transform_values\(multimap_from_entries\(/);
   expect(sql).toContain('(k, v) -> element_at(v, 1)');
   expect(sql).toContain('a -> json_extract_scalar(a, \'$.key\') IS NOT NULL');
