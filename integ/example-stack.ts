@@ -26,6 +26,12 @@ export interface ExampleStackProps extends StackProps {
    * @default EXAMPLE_SEGMENT_WRITE_KEY
    */
   readonly segmentWriteKey?: string;
+  /**
+   * The curated Iceberg tables on the `/` instance (`query.curated`): the local demo ends with a query on one. Off by
+   * default so the integ snapshot stays as it is.
+   * @default false
+   */
+  readonly curated?: boolean;
 }
 
 /** The example's Segment write key (source `example`): Segment SDKs send it, configured with the host only. */
@@ -107,7 +113,7 @@ export class ExampleStack extends Stack {
       envelope: EXAMPLE_ENVELOPE,
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       cors,
-      query: {},
+      query: props.curated ? { curated: {} } : {},
       // Segment's SDKs post to /v1/batch, /v1/track, ... and the browser SDK to /v1/t, /v1/b, ...; the OTLP, Snowplow and
       // shipper inputs only where a test asks for them (senderInputs).
       inputs: [Input.segment({ sources: [{ name: 'example', writeKeys: [props.segmentWriteKey ?? EXAMPLE_SEGMENT_WRITE_KEY] }] }),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: install what is missing, start LocalStack and Trino, deploy the example stack, POST events, print what
-# landed in S3 and one named query's result from Trino, stop both (also on failure).
+# landed in S3, named queries on Trino and a curated Iceberg table after its MERGE, stop both (also on failure).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20

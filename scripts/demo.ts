@@ -4,7 +4,7 @@ import { Analytics } from '@segment/analytics-node';
 import { deleteStack, listObjects } from './local/deploy';
 import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
-import { createInTrino, synthesizedCatalogs } from './local/glue-in-trino';
+import { createCuratedInTrino, createInTrino, synthesizedCatalogs } from './local/glue-in-trino';
 import { TrinoClient } from '../test/e2e/trino';
 
 /** Events the demo stores: 2 single POSTs, 3 from the client, 2 from Segment's SDK. */
@@ -14,7 +14,8 @@ const EXPECTED = 7;
 async function main(): Promise<void> {
   const step = (m: string) => console.log(`\n==> ${m}`);
   step('Deploying the example stack (integ/example-stack.ts) to LocalStack');
-  const ex = await deployExample('ApiToFirehoseDemo');
+  // With the curated Iceberg tables (query.curated): the demo ends with a query on one.
+  const ex = await deployExample('ApiToFirehoseDemo', undefined, false, { curated: true });
   console.log(`    API:        ${ex.baseUrl}`);
   console.log(`    API key id: ${ex.apiKeyId} (the value is read once with GetApiKey; records carry only the id)`);
   console.log(`    bucket:     ${ex.eventsBucket}`);
@@ -107,11 +108,35 @@ async function main(): Promise<void> {
     + ' WHERE "dt" >= format_datetime((current_timestamp AT TIME ZONE \'UTC\') - INTERVAL \'1\' DAY, \'yyyy/MM/dd/HH\')');
   for (const row of segment.rows) console.log(`    ${row.map((v) => String(v)).join(' | ')}`);
 
+  step('The curated tables (query.curated): the template\'s MERGE statements, run on Trino\'s Iceberg connector');
+  // On AWS a Step Functions state machine runs them in Athena every hour; here, once by hand, then again: a second run
+  // over the same raw hours adds nothing (one row per event id).
+  const iceberg = new TrinoClient({ catalog: 'iceberg' });
+  const curatedTables = await createCuratedInTrino(iceberg, ex.stackName, ex.template);
+  console.log(`    Iceberg tables: ${curatedTables.join(', ')}`);
+  const namedQuery = (name: string) => Object.values<any>(ex.template.Resources)
+    .find((r) => r.Type === 'AWS::Athena::NamedQuery' && r.Properties.Name === name)!.Properties.QueryString as string;
+  const curatedCount = async (table: string) => Number((await iceberg.query(`SELECT count(*) FROM "${catalog.database}"."${table}"`)).rows[0][0]);
+  for (const table of ['events_curated_events', 'events_curated_segment']) {
+    await iceberg.query(namedQuery(`${table}: merge`));
+    const first = await curatedCount(table);
+    await iceberg.query(namedQuery(`${table}: merge`));
+    console.log(`    "${table}: merge": ${first} rows; run again: ${await curatedCount(table)} rows`);
+  }
+  const curated = await iceberg.query('SELECT "type", "event", "user_id", CAST("timestamp" AS varchar) AS "timestamp", "properties", "traits" '
+    + `FROM "${catalog.database}"."events_curated_segment" ORDER BY "timestamp"`);
+  console.log(`\n    ${curated.columns.map((c) => `${c.name} (${c.type})`).join(' | ')}`);
+  for (const row of curated.rows) console.log(`    ${row.map((v) => String(v)).join(' | ')}`);
+  const ownCurated = await curatedCount('events_curated_events');
+
   step('Deleting the stack');
   await deleteStack(ex.stackName, { quiet: true });
   if (lines.length !== EXPECTED || !valid) throw new Error(`expected ${EXPECTED} valid JSON lines in S3, found ${lines.length}`);
   if (result.rows.length !== EXPECTED) throw new Error(`expected the ${EXPECTED} events from Trino, got ${result.rows.length} rows`);
   if (segment.rows.length !== 2) throw new Error(`expected the 2 Segment events in the Segment view, got ${segment.rows.length}`);
+  if (curated.rows.length !== 2) throw new Error(`expected the 2 Segment events in the curated Segment table, got ${curated.rows.length}`);
+  // The own events: 2 single POSTs and the client's 3 (the Segment events have their own table).
+  if (ownCurated !== 5) throw new Error(`expected the 5 own events in the curated events table, got ${ownCurated}`);
   console.log('\nDemo OK');
 }
 

@@ -32,6 +32,8 @@ export interface DeployExampleOptions {
   readonly corsOrigin?: string;
   /** Serve the OTLP, Snowplow and log shipper inputs on the `/` instance (see ExampleStackProps). */
   readonly senderInputs?: boolean;
+  /** The curated Iceberg tables on the `/` instance (see ExampleStackProps). */
+  readonly curated?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function deployExample(stackName = 'ApiToFirehoseExample', endpoint
     namePrefix: `${stackName}-${suffix}`,
     corsOrigin: options.corsOrigin,
     senderInputs: options.senderInputs,
+    curated: options.curated,
   });
   const template = synthStack(stack);
   const outputs = await deployToLocalStack({ stackName, template, endpoint, quiet });

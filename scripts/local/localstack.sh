@@ -38,8 +38,9 @@ ENDPOINT="http://$HOST:$PORT"
 HEALTH_URL="$ENDPOINT/_localstack/health"
 START_TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${LOCALSTACK_STOP_TIMEOUT:-20}"
-# route53: LocalStack's CreateDomainName (an API's custom domain) lists hosted zones; kms: the log groups' key policy.
-SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch,kinesis,route53,kms"
+# route53: LocalStack's CreateDomainName (an API's custom domain) lists hosted zones; kms: the log groups' key policy;
+# stepfunctions, events: the curated tables' state machines and schedules (the demo's stack, query.curated).
+SERVICES="s3,firehose,apigateway,iam,sts,cloudformation,logs,cloudwatch,kinesis,route53,kms,stepfunctions,events"
 
 # The [runtime] extra holds the server deps (rolo, moto-ext, airspeed...). localstack-core 4.13.1 fails with the newest cbor2/pyopenssl/cryptography and lacks service_identity.
 REQUIREMENTS=(
