@@ -98,7 +98,7 @@ export class ApiToFirehose extends Construct {
   public readonly basePathMapping?: apigw.BasePathMapping;
   /** The batch mode in use. */
   public readonly batchMode?: BatchMode;
-  /** The CloudWatch alarms. */
+  /** The CloudWatch alarms (with `query.curated`, its failed-runs alarm too). */
   public readonly alarms: cloudwatch.Alarm[];
   /** The CloudWatch dashboard, when requested. */
   public readonly dashboard?: cloudwatch.Dashboard;
@@ -199,6 +199,7 @@ export class ApiToFirehose extends Construct {
     throttleMethods(this.stage, methods.writeKeyMethods);
 
     // Query: the Athena workgroup, its encrypted results bucket and the named queries.
+    const curatedAlarms: cloudwatch.Alarm[] = [];
     if (this.catalog && s.query) {
       this.query = createQuery(this, this.catalog, s.query);
       this.workGroup = this.query.workGroup;
@@ -218,6 +219,7 @@ export class ApiToFirehose extends Construct {
           workGroup: this.query.workGroup,
           resultsBucket: this.query.resultsBucket,
           encryptionKey: s.query.encryptionKey,
+          monitoring: s.monitoring,
         });
         if (s.query.curated.rawRetention) {
           (this.bucket as s3.Bucket).addLifecycleRule({ id: 'RawRetention', prefix: s.query.plan.layout.locationPrefix, expiration: s.query.curated.rawRetention });
@@ -226,6 +228,7 @@ export class ApiToFirehose extends Construct {
         this.curatedTables = curated.tables;
         this.curatedMergeStateMachine = curated.mergeStateMachine;
         this.curatedErasureStateMachine = curated.erasureStateMachine;
+        if (curated.alarm) curatedAlarms.push(curated.alarm);
       }
     }
 
@@ -236,7 +239,7 @@ export class ApiToFirehose extends Construct {
       restApiName: this.restApi instanceof apigw.RestApi && this.stage ? this.restApi.restApiName : undefined,
       stageName: this.stage?.stageName,
     }, s.monitoring);
-    this.alarms = [...monitoring.alarms, ...(this.stream ? createStreamAlarms(this, this.stream, s.monitoring) : [])];
+    this.alarms = [...monitoring.alarms, ...(this.stream ? createStreamAlarms(this, this.stream, s.monitoring) : []), ...curatedAlarms];
     this.dashboard = monitoring.dashboard;
 
     const writeKeyMethods = methods.writeKeyMethods.map((w) => w.method);

@@ -5,8 +5,9 @@
  * privilege role for the three machines.
  */
 import {
-  Aws, CfnResource, Duration, Stack, aws_athena as athena, aws_cloudwatch as cloudwatch, aws_events as events,
-  aws_events_targets as targets, aws_glue as glue, aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_stepfunctions as sfn,
+  Aws, CfnResource, Duration, Stack, aws_athena as athena, aws_cloudwatch as cloudwatch, aws_cloudwatch_actions as cwActions,
+  aws_events as events, aws_events_targets as targets, aws_glue as glue, aws_iam as iam, aws_kms as kms, aws_s3 as s3,
+  aws_sns as sns, aws_stepfunctions as sfn,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ERASURE_COLUMNS } from './ddl';
@@ -28,6 +29,8 @@ export interface CuratedResourcesProps {
   readonly resultsBucket: s3.IBucket;
   /** The key of the events and results buckets, when customer-managed. */
   readonly encryptionKey?: kms.IKey;
+  /** The construct's monitoring settings: the failed-runs alarm follows `alarms` and notifies `alarmTopic`. */
+  readonly monitoring: { readonly alarms: boolean; readonly alarmTopic?: sns.ITopic };
 }
 
 export interface CuratedResources {
@@ -36,7 +39,8 @@ export interface CuratedResources {
   readonly mergeStateMachine: sfn.StateMachine;
   readonly upkeepStateMachine: sfn.StateMachine;
   readonly erasureStateMachine: sfn.StateMachine;
-  readonly alarm: cloudwatch.Alarm;
+  /** The alarm on failed or timed-out runs (none when monitoring.alarms is false). */
+  readonly alarm?: cloudwatch.Alarm;
 }
 
 export function createCurated(scope: Construct, p: CuratedResourcesProps): CuratedResources {
@@ -207,8 +211,14 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
     targets: [new targets.SfnStateMachine(upkeepStateMachine)],
   });
 
+  const alarm = p.monitoring.alarms ? failedRunsAlarm(scope, [mergeStateMachine, upkeepStateMachine, erasureStateMachine], p.monitoring.alarmTopic) : undefined;
+  return { tables, namedQueries, mergeStateMachine, upkeepStateMachine, erasureStateMachine, alarm };
+}
+
+/** An alarm when a run of any of the machines fails or times out, notifying `topic` (alarm and OK), as the construct's other alarms do. */
+function failedRunsAlarm(scope: Construct, machines: sfn.StateMachine[], topic?: sns.ITopic): cloudwatch.Alarm {
   const failed = (m: sfn.StateMachine) => [m.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }), m.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' })];
-  const metrics = [mergeStateMachine, upkeepStateMachine, erasureStateMachine].flatMap(failed);
+  const metrics = machines.flatMap(failed);
   const alarm = new cloudwatch.Alarm(scope, 'CuratedFailedRuns', {
     alarmDescription: 'A curated-table run (merge, upkeep or erasure) failed or timed out; the next merge catches up within the lookback',
     metric: new cloudwatch.MathExpression({
@@ -221,7 +231,11 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  return { tables, namedQueries, mergeStateMachine, upkeepStateMachine, erasureStateMachine, alarm };
+  if (topic) {
+    alarm.addAlarmAction(new cwActions.SnsAction(topic));
+    alarm.addOkAction(new cwActions.SnsAction(topic));
+  }
+  return alarm;
 }
 
 function icebergSchema(columns: Pick<CuratedColumn, 'name' | 'type' | 'comment'>[]): glue.CfnTable.IcebergSchemaProperty {

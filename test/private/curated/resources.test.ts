@@ -1,4 +1,4 @@
-import { App, Duration, Stack, aws_apigateway as apigw, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_apigateway as apigw, aws_cloudwatch as cloudwatch, aws_s3 as s3, aws_sns as sns } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ApiToFirehose, ApiToFirehoseProps, EnvelopeField, Input, OtlpSignal, RecordEnvelope } from '../../../src';
 
@@ -69,6 +69,11 @@ describe('query.curated: the resources', () => {
     });
   });
 
+  test('the alarm is one of the construct\'s alarms', () => {
+    expect(c.alarms.map((a) => stack.resolve(a.alarmName))).toContainEqual(stack.resolve(
+      (c.node.findChild('CuratedFailedRuns') as cloudwatch.Alarm).alarmName));
+  });
+
   test('the role may run queries in this workgroup only, and update these tables only', () => {
     const role = resources.find((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes('athena:StartQueryExecution'));
     const statements = role.Properties.PolicyDocument.Statement;
@@ -94,6 +99,20 @@ test('Input.otlp(): a table per signal it serves; each reads its own signal\'s l
   expect(all.otlp_metrics).toContain('AND "input" = \'otlp\' AND "signal" = \'metrics\'\n');
   expect(Object.keys(tables([OtlpSignal.TRACES])).sort()).toEqual(['events', 'otlp_spans']);
   expect(Object.keys(tables([OtlpSignal.LOGS])).sort()).toEqual(['events', 'otlp_logs']);
+});
+
+test('the failed-runs alarm follows monitoring: notifies alarmTopic, and is not made with alarms: false', () => {
+  const withTopic = new Stack(new App(), 'S');
+  const topic = new sns.Topic(withTopic, 'Topic');
+  new ApiToFirehose(withTopic, 'Ingest', { query: { curated: {} }, monitoring: { alarmTopic: topic } });
+  Template.fromStack(withTopic).hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmDescription: Match.stringLikeRegexp('curated-table run'),
+    AlarmActions: [withTopic.resolve(topic.topicArn)],
+    OKActions: [withTopic.resolve(topic.topicArn)],
+  });
+  const { c, t } = synth({ query: { curated: {} }, monitoring: { alarms: false } });
+  expect(c.node.tryFindChild('CuratedFailedRuns')).toBeUndefined();
+  t.resourceCountIs('AWS::CloudWatch::Alarm', 0);
 });
 
 test('rawRetention expires the raw prefix only (not curated/)', () => {
