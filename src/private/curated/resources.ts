@@ -211,7 +211,8 @@ export function createCurated(scope: Construct, p: CuratedResourcesProps): Curat
     targets: [new targets.SfnStateMachine(upkeepStateMachine)],
   });
 
-  const alarm = p.monitoring.alarms ? failedRunsAlarm(scope, [mergeStateMachine, upkeepStateMachine, erasureStateMachine], p.monitoring.alarmTopic) : undefined;
+  const machines = [mergeStateMachine, upkeepStateMachine, erasureStateMachine];
+  const alarm = p.monitoring.alarms ? failedRunsAlarm(scope, machines, p.monitoring.alarmTopic) : undefined;
   return { tables, namedQueries, mergeStateMachine, upkeepStateMachine, erasureStateMachine, alarm };
 }
 
