@@ -1,52 +1,58 @@
 /**
  * Curated tables end-to-end on a real engine: Trino's Iceberg connector (the engine of Athena engine version 3) over
- * LocalStack's S3. The raw table, the Iceberg tables and every statement come from a synthesized template: the raw
- * Glue table and the Iceberg Glue tables are converted mechanically (test/e2e/trino.ts, test/e2e/iceberg.ts), and the
- * MERGE, erasure and DELETE statements are the template's named queries, run as they are. The raw lines are what the
- * API's real mapping templates write (rendered by the Velocity harness, test/vtl) from requests the published senders
- * made (test/senders/fixtures), put where Firehose puts them: one object per delivery under the hour's prefix.
+ * LocalStack's S3. A stack with `query.curated` is deployed to LocalStack, and every raw line is one the deployed API
+ * stored: the published senders' requests (test/senders/fixtures, and the OpenTelemetry JS SDKs' traces and metrics
+ * captured at run time) are POSTed to it. Where a case needs a line in an earlier hour (a retry across an hour, a late
+ * file), the object the API wrote is moved to that hour's prefix, as Firehose would have delivered it then. The raw
+ * Glue table and the Iceberg Glue tables are converted mechanically from the template (test/e2e/trino.ts,
+ * test/e2e/iceberg.ts), and the MERGE, erasure and DELETE statements are the template's named queries, run as they are.
  *
  * Run inside `scripts/local/localstack.sh run -- scripts/local/trino.sh run -- ...`.
  *
  * What this does not reproduce: Athena's own DDL (CREATE TABLE ... TBLPROPERTIES ('table_type'='ICEBERG'), OPTIMIZE,
  * VACUUM): the tables are created from the CloudFormation resource's schema instead, and upkeep runs Trino's
- * equivalents; Glue's Iceberg catalog (a file metastore here); Step Functions and the schedules.
+ * equivalents; Glue's Iceberg catalog (a file metastore here); Step Functions running the statements, and the
+ * schedules (LocalStack creates the machines and rules; nothing runs them here); Firehose's own delivery times
+ * (LocalStack writes one object per request at once).
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { App, BootstraplessSynthesizer, CfnOutput, Duration, Stack, aws_kinesisfirehose as firehose } from 'aws-cdk-lib';
 import { trinoDdlFromIcebergTable } from './iceberg';
-import { TrinoClient, sqlString, trinoDdlFromGlueTable } from './trino';
+import { DEPLOY_HOOK_MS } from './shared-example';
+import { TrinoClient, sqlString } from './trino';
 import { EXAMPLE_ENVELOPE } from '../../integ/example-stack';
-import { s3Client } from '../../scripts/local/deploy';
-import { cfnResolver } from '../../scripts/local/glue-in-trino';
+import {
+  DEFAULT_ENDPOINT, apiKeyValue, deleteStack, deployToLocalStack, invokeUrl, listObjects, s3Client, stackResources, synthStack,
+} from '../../scripts/local/deploy';
+import { cfnResolver, createInTrino, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
 import { ApiToFirehose, Input } from '../../src';
 import { trinoExpireSnapshots, trinoOptimize } from '../../src/private/curated/upkeep';
 import { OK_EMPTY_JSON, startCaptureServer } from '../senders/otel-capture-server';
 import { OtelDriver } from '../senders/otel-driver-client';
-import { apiGatewayContext, decodeFirehoseRequest, findMethods, VtlEngine } from '../vtl/harness';
 
 jest.setTimeout(300_000);
 
 const DATABASE = `curated_e2e_${Date.now().toString(36)}`;
-const BUCKET = `curated-e2e-${Date.now().toString(36)}`;
+const STACK_NAME = `Curated${Date.now().toString(36)}`;
 
-const stack = new Stack(new App(), 'Curated');
-new ApiToFirehose(stack, 'Ingest', {
-  deliveryStreamName: 'curated-events',
+const stack = new Stack(new App(), STACK_NAME, { synthesizer: new BootstraplessSynthesizer() });
+const ingest = new ApiToFirehose(stack, 'Ingest', {
+  deliveryStreamName: `${STACK_NAME}-events`,
+  bufferingInterval: Duration.seconds(0),
+  compression: firehose.Compression.UNCOMPRESSED,
   envelope: EXAMPLE_ENVELOPE,
   inputs: [Input.segment(), Input.otlp(), Input.snowplow()],
   query: { databaseName: DATABASE, curated: {} },
 });
-const template = Template.fromStack(stack).toJSON();
+new CfnOutput(stack, 'ApiId', { value: ingest.restApi.restApiId });
+new CfnOutput(stack, 'StageName', { value: ingest.restApi.deploymentStage.stageName });
+new CfnOutput(stack, 'ApiKeyId', { value: ingest.apiKey!.keyId });
+new CfnOutput(stack, 'BucketName', { value: ingest.bucket!.bucketName });
+const template = synthStack(stack);
 const resources = Object.entries<any>(template.Resources);
-const glueTables = resources.filter(([, r]) => r.Type === 'AWS::Glue::Table');
-const rawTable = glueTables.find(([, r]) => !r.Properties.OpenTableFormatInput)![1];
-const icebergTables = glueTables.filter(([, r]) => r.Properties.OpenTableFormatInput).map(([, r]) => r);
-const buckets = Object.fromEntries(resources.filter(([, r]) => r.Type === 'AWS::S3::Bucket').map(([id]) => [id, BUCKET]));
-const resolve = cfnResolver(buckets);
+const icebergTables = resources.filter(([, r]) => r.Type === 'AWS::Glue::Table' && r.Properties.OpenTableFormatInput).map(([, r]) => r);
 
 /** The template's named query `<table>: <label>`. */
 function named(table: string, label: string): string {
@@ -68,10 +74,8 @@ const T = {
 const kindTables = [T.events, T.segment, T.otlp, T.spans, T.metrics, T.snowplow];
 
 const trino = new TrinoClient({ catalog: 'iceberg', timeoutMs: 300_000 });
-const engine = new VtlEngine();
-const methods = findMethods(template);
 
-// ---- raw lines, as the API's templates write them -------------------------------------------------------------
+// ---- the published senders' requests ------------------------------------------------------------------------
 
 const FIXTURES = join(__dirname, '..', 'senders', 'fixtures');
 const fixture = (path: string) => readFileSync(join(FIXTURES, path), 'utf8');
@@ -83,37 +87,49 @@ const snowplowBody = JSON.parse(fixture('snowplow/node-4.8.0-post-base64.body.js
 otlpBody.resourceLogs[0].scopeLogs[0].logRecords[0].attributes.push({ key: 'enduser.id', value: { stringValue: 'u1' } });
 snowplowBody.data[0].uid = 'u1';
 
-let requests = 0;
 const hour = (offset: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + offset * 3_600_000);
+/** The hour's prefix, as the raw table's projection reads it (events/yyyy/MM/dd/HH/). */
+const hourPrefix = (at: Date) => `events/${at.toISOString().slice(0, 13).replace(/[-T]/g, '/')}/`;
 
-/** The lines the route's template writes for one request, received at `at` with a fresh request id. */
-async function linesOf(route: string, body: unknown, at: Date, headers: Record<string, string> = {}): Promise<string[]> {
-  const method = methods.find((m) => m.resourcePath === route && m.httpMethod === 'POST');
-  if (!method) throw new Error(`no POST ${route} in the template`);
-  const requestId = `req-${++requests}-${Date.now().toString(36)}`;
-  const [r] = await engine.renderMany([{
-    template: method.requestTemplates['application/json']!,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    params: { header: { 'Content-Type': 'application/json', 'User-Agent': 'e2e/1.0', 'X-Tenant-Id': 'acme', ...headers }, querystring: { source: 'e2e' }, path: {} },
-    context: apiGatewayContext({ requestId, requestTimeEpoch: at.getTime() + 1_000 * requests }),
-  }]);
-  expect(r.error).toBeNull();
-  const decoded = decodeFirehoseRequest(r.output);
-  expect(decoded.violations).toEqual([]);
-  return decoded.lines;
+let baseUrl = '';
+let apiKey = '';
+let apiKeyId = '';
+let bucket = '';
+/** Every object key seen in the events bucket (what a POST wrote is what was not there before it). */
+const seen = new Set<string>();
+
+/**
+ * POSTs each request to the deployed API (200 expected), waits for the object it wrote, and moves that object to the
+ * hour of `at` when it landed in another: as Firehose would have delivered it then.
+ */
+async function store(at: Date, ...requests: [string, unknown, Record<string, string>?][]): Promise<void> {
+  for (const [route, body, headers] of requests) {
+    const res = await fetch(`${baseUrl}${route.replace(/^\//, '')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'user-agent': 'e2e/1.0', 'x-tenant-id': 'acme', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    expect(`${route} ${res.status} ${res.status === 200 ? '' : await res.text()}`).toBe(`${route} 200 `);
+    let written: string[] = [];
+    for (let i = 0; i < 100 && written.length === 0; i++) {
+      written = (await listObjects(bucket, 'events/')).map((o) => o.key).filter((k) => !seen.has(k));
+      if (written.length === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(written).toHaveLength(1);
+    const [key] = written;
+    const target = hourPrefix(at) + key.split('/').pop();
+    if (!key.startsWith(hourPrefix(at))) {
+      await s3Client().send(new CopyObjectCommand({ Bucket: bucket, Key: target, CopySource: `${bucket}/${key}` }));
+      await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
+    seen.add(key).add(target);
+  }
 }
 
-/** Puts lines as one Firehose object under the hour's prefix (events/yyyy/MM/dd/HH/). */
-async function deliver(at: Date, lines: string[]): Promise<void> {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const key = `events/${at.getUTCFullYear()}/${p(at.getUTCMonth() + 1)}/${p(at.getUTCDate())}/${p(at.getUTCHours())}/curated-events-1-${Date.now()}-${requests}`;
-  await s3Client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: lines.join('\n') + '\n' }));
-}
-
-const segment = (at: Date) => linesOf('/v1/batch', segmentRequest.body, at, { Authorization: segmentRequest.headers.Authorization });
-const otlp = (at: Date) => linesOf('/v1/logs', otlpBody, at);
-const snowplow = (at: Date) => linesOf('/com.snowplowanalytics.snowplow/tp2', snowplowBody, at);
-const own = (at: Date, records: unknown[]) => linesOf('/batch', { records }, at);
+const segment = (): [string, unknown, Record<string, string>] => ['/v1/batch', segmentRequest.body, { Authorization: segmentRequest.headers.Authorization }];
+const otlp = (): [string, unknown] => ['/v1/logs', otlpBody];
+const snowplow = (): [string, unknown] => ['/com.snowplowanalytics.snowplow/tp2', snowplowBody];
+const own = (records: unknown[]): [string, unknown] => ['/batch', { records }];
 
 // ---- running the template's statements ---------------------------------------------------------------------------
 
@@ -173,15 +189,20 @@ async function captureSdkRequests(): Promise<void> {
 
 beforeAll(async () => {
   await captureSdkRequests();
-  await s3Client().send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const raw = trinoDdlFromGlueTable(rawTable, { resolve });
-  const hive = new TrinoClient();
-  await hive.query(raw.createSchema);
-  await hive.query(raw.createTable);
+  const outputs = await deployToLocalStack({ stackName: STACK_NAME, template, quiet: true });
+  baseUrl = invokeUrl(outputs.ApiId, outputs.StageName, '', DEFAULT_ENDPOINT);
+  apiKeyId = outputs.ApiKeyId;
+  apiKey = await apiKeyValue(apiKeyId);
+  bucket = outputs.BucketName;
+  // The raw Glue table in Trino's hive catalog, the Iceberg tables in its iceberg catalog (one metastore).
+  await createInTrino(new TrinoClient(), STACK_NAME, synthesizedCatalogs(template));
+  const resolve = cfnResolver(await stackResources(STACK_NAME));
   for (const r of icebergTables) await trino.query(trinoDdlFromIcebergTable(r, resolve).createTable);
-});
+}, DEPLOY_HOOK_MS);
 
-afterAll(async () => engine.close());
+afterAll(async () => {
+  await deleteStack(STACK_NAME, { quiet: true }).catch(() => undefined);
+});
 
 test('the template declares one curated table per kind of event and the erasure table', () => {
   expect(curatedNames.sort()).toEqual(Object.values(T).sort());
@@ -191,8 +212,8 @@ test('a batch retried across an hour boundary gives one row per event id', async
   // Segment's SDK resends the same messageIds; our own client resends the same eventIds. The first copy is received in
   // the previous hour, the retry in this one: two raw partitions.
   const ids = [{ eventId: 'ev-1', userId: 'u1', n: 1 }, { eventId: 'ev-2', userId: 'u2', n: 2 }];
-  await deliver(hour(-1), [...await segment(hour(-1)), ...await own(hour(-1), ids)]);
-  await deliver(hour(0), [...await segment(hour(0)), ...await own(hour(0), ids)]);
+  await store(hour(-1), segment(), own(ids));
+  await store(hour(0), segment(), own(ids));
   // (A dt filter: without one, partition projection lists every hour since firstDay.)
   const dt = (at: Date) => sqlString(at.toISOString().slice(0, 13).replace(/[-T]/g, '/'));
   const rawCount = Number((await trino.query(`SELECT count(*) FROM hive."${DATABASE}"."events" WHERE dt IN (${dt(hour(-1))}, ${dt(hour(0))})`)).rows[0][0]);
@@ -213,14 +234,14 @@ test('a batch retried across an hour boundary gives one row per event id', async
     ts: '2026-12-03 18:50:38.593000',
     et: '2026-12-03 18:50:38.593000',
     properties: '{"a":1}',
-    source: 'apikeyid123',
+    source: apiKeyId,
   });
   const partitions = await trino.query(`SELECT CAST(partition.event_time_day AS varchar) FROM "${DATABASE}"."${T.segment}$partitions"`);
   expect(partitions.rows).toEqual([['2026-12-03']]);
 });
 
 test('two events without ids in one request stay two rows', async () => {
-  await deliver(hour(0), await own(hour(0), [{ n: 3, userId: 'u3' }, { n: 3, userId: 'u3' }]));
+  await store(hour(0), own([{ n: 3, userId: 'u3' }, { n: 3, userId: 'u3' }]));
   await mergeAll([T.events]);
   expect(await count(T.events)).toBe(4);
   const keys = await trino.query(`SELECT event_key, event_index FROM "${DATABASE}"."${T.events}" WHERE event_id IS NULL ORDER BY event_index`);
@@ -228,8 +249,8 @@ test('two events without ids in one request stay two rows', async () => {
   expect(new Set(keys.rows.map((r) => r[0])).size).toBe(2);
 });
 
-test('a Segment and OTLP mix (and Snowplow) in one object: each kind to its own typed table', async () => {
-  await deliver(hour(0), [...await otlp(hour(0)), ...await segment(hour(0)), ...await snowplow(hour(0))]);
+test('a Segment and OTLP mix (and Snowplow) in one hour: each kind to its own typed table', async () => {
+  await store(hour(0), otlp(), segment(), snowplow());
   await mergeAll([T.segment, T.otlp, T.snowplow]);
   expect(await counts()).toEqual({ events: 4, segment: 6, otlp: 2, snowplow: 3 });
   const log = (await trino.objects(`SELECT CAST("time" AS varchar) AS time, severity_number, severity_text, trace_id, span_id, service_name,
@@ -262,7 +283,7 @@ test('a Segment and OTLP mix (and Snowplow) in one object: each kind to its own 
 test('spans and metric points from the OTel JS SDKs, retried across an hour: one row per span and per point; the logs table gets none', async () => {
   const logsBefore = await count(T.otlp);
   for (const at of [hour(-1), hour(0)]) {
-    await deliver(at, [...await linesOf('/v1/traces', sdk.traces, at), ...await linesOf('/v1/metrics', sdk.metrics, at)]);
+    await store(at, ['/v1/traces', sdk.traces], ['/v1/metrics', sdk.metrics]);
   }
   await mergeAll([T.otlp, T.spans, T.metrics]);
   expect([await count(T.spans), await count(T.metrics), await count(T.otlp)]).toEqual([SDK_SPANS, 3, logsBefore]);
@@ -297,7 +318,7 @@ test('spans and metric points from the OTel JS SDKs, retried across an hour: one
 });
 
 test('events that arrive after a merge (a late file in an hour already merged) are picked up by the next run', async () => {
-  await deliver(hour(-1), await own(hour(-1), [{ eventId: 'ev-3', userId: 'u4', n: 4 }, { eventId: 'ev-1', userId: 'u1', n: 1 }]));
+  await store(hour(-1), own([{ eventId: 'ev-3', userId: 'u4', n: 4 }, { eventId: 'ev-1', userId: 'u1', n: 1 }]));
   await mergeAll([T.events]);
   expect(await count(T.events)).toBe(5);
   expect(await count(T.events, 'event_id = \'ev-1\'')).toBe(1);
@@ -320,7 +341,7 @@ test('an erasure deletes the user from every curated table, and a later merge do
   const after = await counts();
   expect(after).toEqual({ events: before.events - 1, segment: before.segment - 5, otlp: before.otlp - 1, snowplow: before.snowplow - 1 });
   // The raw zone still holds u1's lines, and a retry brings more: the merge leaves them out.
-  await deliver(hour(0), [...await segment(hour(0)), ...await otlp(hour(0)), ...await snowplow(hour(0)), ...await own(hour(0), [{ eventId: 'ev-1', userId: 'u1' }])]);
+  await store(hour(0), segment(), otlp(), snowplow(), own([{ eventId: 'ev-1', userId: 'u1' }]));
   await mergeAll();
   // OTLP records have no id: the retried request's record without a user is a new line (never merged with another).
   expect(await counts()).toEqual({ ...after, otlp: after.otlp + 1 });
