@@ -6,7 +6,7 @@ import { ColumnRole } from '../field-kinds';
 import { INPUT_COLUMN, InputSettings, InputTable } from '../input-settings';
 import { Route } from '../request-shapes';
 import { refusalBranch } from '../responses';
-import { ident, lines, literal } from '../sql';
+import { ident, lines, literal, recentPartitions, where } from '../sql';
 import { WriteTarget } from '../targets/target';
 import { batchLoopHead, vtlBody, vtlFields, vtlJsonValue, vtlRecord } from '../templates';
 import { BodyFormat, EMPTY_BODY, PRELUDE, RejectReason } from '../vtl';
@@ -211,6 +211,12 @@ export function segmentRoutes(s: InputSettings, pathParts: string[], writeKeys?:
 /** The members Segment lines have besides the envelope's fields and the body. */
 export const SEGMENT_MEMBERS = ['input', 'sentAt', 'context'];
 
+/**
+ * The Segment named queries read the partitions of this many days: without a bound, Athena lists and reads every
+ * hour since firstDay (edit the interval in the query to look further back).
+ */
+const SEGMENT_QUERY_DAYS = 30;
+
 /** Segment's common fields, as the view's columns: the event's JSON key, the column, and whether it is JSON. */
 const VIEW_FIELDS: [string, string, boolean][] = [
   ['type', 'type', false], ['event', 'event', false], ['userId', 'user_id', false], ['anonymousId', 'anonymous_id', false],
@@ -265,19 +271,19 @@ export const segmentTable: InputTable = {
     }, {
       id: 'SegmentEventsPerDay',
       name: `${t.tableName}: Segment events by type per day`,
-      description: `Segment events per day and type (call type, and the event name of tracks), from ${t.tableName}_segment`,
+      description: `Segment events per day and type (call type, and the event name of tracks) received in the last ${SEGMENT_QUERY_DAYS} days, from ${t.tableName}_segment`,
       sql: lines([
         'SELECT date_trunc(\'day\', try(from_iso8601_timestamp("timestamp"))) AS "day", "type", "event", count(*) AS "events"',
-        `FROM ${view}`, 'GROUP BY 1, 2, 3', 'ORDER BY 1 DESC, 4 DESC',
+        `FROM ${view}`, ...where(recentPartitions(t, `'${SEGMENT_QUERY_DAYS}' DAY`)), 'GROUP BY 1, 2, 3', 'ORDER BY 1 DESC, 4 DESC',
       ]),
     }, {
       id: 'SegmentUsersFirstSeen',
       name: `${t.tableName}: Segment users by first seen`,
-      description: `Each user (userId, else anonymousId) with the first and last time seen and their event count, from ${t.tableName}_segment`,
+      description: `Each user (userId, else anonymousId) with the first and last time seen and their event count over the events received in the last ${SEGMENT_QUERY_DAYS} days, from ${t.tableName}_segment`,
       sql: lines([
         'SELECT coalesce("user_id", "anonymous_id") AS "user", min(try(from_iso8601_timestamp("timestamp"))) AS "first_seen",',
         '  max(try(from_iso8601_timestamp("timestamp"))) AS "last_seen", count(*) AS "events"',
-        `FROM ${view}`, 'GROUP BY 1', 'ORDER BY 2 DESC',
+        `FROM ${view}`, ...where(recentPartitions(t, `'${SEGMENT_QUERY_DAYS}' DAY`)), 'GROUP BY 1', 'ORDER BY 2 DESC',
       ]),
     }];
   },

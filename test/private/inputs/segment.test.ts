@@ -178,3 +178,14 @@ test('refused at synth: a RAW envelope, a repeated input, a bad path', () => {
   expect(() => synth({ inputs: [Input.segment(), Input.segment({ path: 'v2' })] })).toThrow('inputs must not repeat an input, got \'segment\' twice.');
   expect(() => Input.segment({ path: 'v1/{x}' })).toThrow('segment path parts must match');
 });
+
+test('with query, the Segment named queries read the last 30 days\' partitions, never every hour since firstDay', () => {
+  const stack = new Stack(new App(), 'S');
+  new ApiToFirehose(stack, 'Ingest', { inputs: [Input.segment()], query: {} });
+  const queries = Object.fromEntries(Object.values(Template.fromStack(stack).findResources('AWS::Athena::NamedQuery'))
+    .map((q: any) => [q.Properties.Name, q.Properties.QueryString as string]));
+  for (const name of ['events: Segment events by type per day', 'events: Segment users by first seen']) {
+    expect(queries[name]).toContain('FROM "s_ingest_321e9045"."events_segment"\n'
+      + 'WHERE "dt" >= format_datetime((current_timestamp AT TIME ZONE \'UTC\') - INTERVAL \'30\' DAY, \'yyyy/MM/dd/HH\')\nGROUP BY');
+  }
+});
