@@ -200,6 +200,14 @@ test.each(['standard', 'batching'])('@segment/analytics-next in Chromium, apiHos
     // A request whose preflight fails never gets a response: it is reported here.
     tab.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`));
     tab.on('response', (r) => { if (r.url().startsWith(`http://${apiHost}`) && r.request().method() === 'POST') answers.push(r.status()); });
+    // The events of the requests whose answer was read to its end (a batch's, /v1/b, else one): 'response' comes with
+    // the headers, and leaving the page before the body arrives aborts the request.
+    let answered = 0;
+    tab.on('requestfinished', (r) => {
+      if (!r.url().startsWith(`http://${apiHost}`) || r.method() !== 'POST') return;
+      const body = JSON.parse(r.postData() ?? '{}');
+      answered += Array.isArray(body.batch) ? body.batch.length : 1;
+    });
     await tab.goto(`http://127.0.0.1:${page.port}/`);
     const sent = await tab.evaluate(async ({ host, key, m, how }) => {
       const { AnalyticsBrowser } = (globalThis as any).AnalyticsNext;
@@ -220,8 +228,10 @@ test.each(['standard', 'batching'])('@segment/analytics-next in Chromium, apiHos
       ids.push(ctx.event.messageId);
       return ids;
     }, { host: apiHost, key: ex.segmentWriteKey, m: marker, how: strategy });
-    // Batching flushes on its timer (and at pagehide); give it the time before leaving the page.
-    if (strategy === 'batching') await tab.waitForTimeout(1500);
+    // Leave the page once every event's request has been answered (page() resolves before its request is, and
+    // batching sends on its timer): leaving earlier aborts a request still in flight (net::ERR_ABORTED; a loaded CI
+    // machine showed it).
+    for (let waited = 0; answered < sent.length && failed.length === 0 && waited < 120_000; waited += 200) await tab.waitForTimeout(200);
     await tab.goto(`http://127.0.0.1:${page.port}/away`);
     await context.close();
     const lines = await waitForLines(marker, sent.length);
