@@ -4,7 +4,7 @@ import { Analytics } from '@segment/analytics-node';
 import { deleteStack, listObjects } from './local/deploy';
 import { EventClient } from '../client/src';
 import { deployExample } from './local/example';
-import { createCuratedInTrino, createInTrino, synthesizedCatalogs } from './local/glue-in-trino';
+import { createCuratedInTrino, createInTrino, namedQuery, synthesizedCatalogs } from './local/glue-in-trino';
 import { TrinoClient } from '../test/e2e/trino';
 
 /** Events the demo stores: 2 single POSTs, 3 from the client, 2 from Segment's SDK. */
@@ -114,13 +114,11 @@ async function main(): Promise<void> {
   const iceberg = new TrinoClient({ catalog: 'iceberg' });
   const curatedTables = await createCuratedInTrino(iceberg, ex.stackName, ex.template);
   console.log(`    Iceberg tables: ${curatedTables.join(', ')}`);
-  const namedQuery = (name: string) => Object.values<any>(ex.template.Resources)
-    .find((r) => r.Type === 'AWS::Athena::NamedQuery' && r.Properties.Name === name)!.Properties.QueryString as string;
   const curatedCount = async (table: string) => Number((await iceberg.query(`SELECT count(*) FROM "${catalog.database}"."${table}"`)).rows[0][0]);
   for (const table of ['events_curated_events', 'events_curated_segment']) {
-    await iceberg.query(namedQuery(`${table}: merge`));
+    await iceberg.query(namedQuery(ex.template, table, 'merge'));
     const first = await curatedCount(table);
-    await iceberg.query(namedQuery(`${table}: merge`));
+    await iceberg.query(namedQuery(ex.template, table, 'merge'));
     console.log(`    "${table}: merge": ${first} rows; run again: ${await curatedCount(table)} rows`);
   }
   const curated = await iceberg.query('SELECT "type", "event", "user_id", CAST("timestamp" AS varchar) AS "timestamp", "properties", "traits" '

@@ -31,6 +31,14 @@ export function synthesizedCatalogs(template: Record<string, any>, prefix = ''):
   });
 }
 
+/** The SQL of the template's named query `<table>: <label>` (the curated tables' statements, say); throws when absent. */
+export function namedQuery(template: Record<string, any>, table: string, label: string): string {
+  const name = `${table}: ${label}`;
+  const q = Object.values<any>(template.Resources ?? {}).find((r) => r.Type === 'AWS::Athena::NamedQuery' && r.Properties.Name === name);
+  if (!q) throw new Error(`no named query "${name}" in the template`);
+  return q.Properties.QueryString;
+}
+
 /** Resolves Ref (to the deployed physical id, or LocalStack's pseudo parameters) and Fn::Join. */
 export function cfnResolver(physicalIds: Record<string, string>) {
   const resolve = (value: unknown, path: string): string => {

@@ -237,10 +237,10 @@ web-ui.enabled=false
 http-server.log.enabled=false
 EOF
   # Athena reads Glue tables whose data is in S3; here the metastore is local files (hive.metastore=file), the data
-  # is LocalStack S3 via the native S3 file system. Partition projection must be enabled in the catalog.
-  cat >"$ETC_DIR/catalog/hive.properties" <<EOF
-connector.name=hive
-hive.metastore=file
+  # is LocalStack S3 via the native S3 file system; both catalogs share these storage settings. Partition projection
+  # must be enabled in the hive catalog.
+  local storage
+  storage=$(cat <<EOF
 hive.metastore.catalog.dir=local:///metastore
 fs.native-local.enabled=true
 local.location=$WAREHOUSE_DIR
@@ -250,26 +250,24 @@ s3.region=us-east-1
 s3.path-style-access=true
 s3.aws-access-key=test
 s3.aws-secret-key=test
+EOF
+)
+  cat >"$ETC_DIR/catalog/hive.properties" <<EOF
+connector.name=hive
+hive.metastore=file
+$storage
 hive.partition-projection-enabled=true
 hive.non-managed-table-writes-enabled=true
 hive.iceberg-catalog-name=iceberg
 EOF
-  # The curated tables (Iceberg) in the same metastore (Trino's Iceberg connector names its file metastore
+  # The curated tables (Iceberg) in the same metastore and S3 (Trino's Iceberg connector names its file metastore
   # TESTING_FILE_METASTORE; hive_metastore would want Thrift), so that each catalog reaches the other's tables by redirection,
-  # as Athena reaches Hive and Iceberg tables of one Glue catalog. Data and Iceberg metadata in LocalStack S3.
+  # as Athena reaches Hive and Iceberg tables of one Glue catalog.
   cat >"$ETC_DIR/catalog/iceberg.properties" <<EOF
 connector.name=iceberg
 iceberg.catalog.type=TESTING_FILE_METASTORE
-hive.metastore.catalog.dir=local:///metastore
 iceberg.hive-catalog-name=hive
-fs.native-local.enabled=true
-local.location=$WAREHOUSE_DIR
-fs.native-s3.enabled=true
-s3.endpoint=$S3_ENDPOINT
-s3.region=us-east-1
-s3.path-style-access=true
-s3.aws-access-key=test
-s3.aws-secret-key=test
+$storage
 EOF
   cat >"$ETC_DIR/log.properties" <<EOF
 io.trino=INFO

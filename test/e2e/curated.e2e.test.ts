@@ -26,7 +26,7 @@ import { EXAMPLE_ENVELOPE } from '../../integ/example-stack';
 import {
   DEFAULT_ENDPOINT, apiKeyValue, deleteStack, deployToLocalStack, invokeUrl, listObjects, s3Client, stackResources, synthStack,
 } from '../../scripts/local/deploy';
-import { cfnResolver, createInTrino, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
+import { cfnResolver, createInTrino, namedQuery, synthesizedCatalogs } from '../../scripts/local/glue-in-trino';
 import { ApiToFirehose, Input } from '../../src';
 import { trinoExpireSnapshots, trinoOptimize } from '../../src/private/curated/upkeep';
 import { OK_EMPTY_JSON, startCaptureServer } from '../senders/otel-capture-server';
@@ -55,11 +55,7 @@ const resources = Object.entries<any>(template.Resources);
 const icebergTables = resources.filter(([, r]) => r.Type === 'AWS::Glue::Table' && r.Properties.OpenTableFormatInput).map(([, r]) => r);
 
 /** The template's named query `<table>: <label>`. */
-function named(table: string, label: string): string {
-  const q = resources.find(([, r]) => r.Type === 'AWS::Athena::NamedQuery' && r.Properties.Name === `${table}: ${label}`);
-  if (!q) throw new Error(`no named query "${table}: ${label}" in the template`);
-  return q[1].Properties.QueryString;
-}
+const named = (table: string, label: string) => namedQuery(template, table, label);
 
 const curatedNames = icebergTables.map((r) => r.Properties.TableInput.Name as string);
 const T = {

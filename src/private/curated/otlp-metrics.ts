@@ -1,10 +1,10 @@
 /** The curated table of OpenTelemetry metric data points: one row per point of a series at a time. */
 import { CuratedKind, RawLine, commonColumns, fromNanosText } from './kind';
-import { attributesMap, temporality } from '../inputs/otlp-table';
+import { otlpItemColumns } from './otlp-item';
+import { temporality } from '../inputs/otlp-table';
 
 export function otlpMetricsKind(line: RawLine): CuratedKind {
-  const attributes = attributesMap(`json_extract(${line.body}, '$.attributes')`);
-  const resource = attributesMap('json_extract("resource", \'$.attributes\')');
+  const otlp = otlpItemColumns(line, 'point');
   const time = fromNanosText(line.scalar('$.timeUnixNano'));
   const m = (path: string) => line.scalar(path, '"metric"');
   // OTLP's identity of a point: its series (resource, scope, metric name, point attributes) and its times, as sent.
@@ -18,8 +18,8 @@ export function otlpMetricsKind(line: RawLine): CuratedKind {
     description: 'OpenTelemetry metric data points: service, metric name, type, unit, temporality, time, value, count, sum, min, max, attributes as a map',
     filter: `${line.input('otlp')} AND "signal" = 'metrics'`,
     columns: [
-      ...commonColumns(line, line.idKey(pointId), time, `element_at(${attributes}, 'enduser.id')`),
-      { name: 'service_name', type: 'string', comment: 'The resource\'s service.name', expression: `element_at(${resource}, 'service.name')` },
+      ...commonColumns(line, line.idKey(pointId), time, otlp.userId),
+      otlp.serviceName,
       { name: 'metric_name', type: 'string', comment: 'The metric\'s name', expression: m('$.name') },
       { name: 'metric_type', type: 'string', comment: 'gauge, sum, histogram, exponentialHistogram or summary', expression: m('$.type') },
       { name: 'unit', type: 'string', comment: 'The metric\'s unit', expression: m('$.unit') },
@@ -33,9 +33,7 @@ export function otlpMetricsKind(line: RawLine): CuratedKind {
       { name: 'sum', type: 'double', comment: 'A distribution\'s sum', expression: num('$.sum', 'double') },
       { name: 'min', type: 'double', comment: 'A histogram\'s min', expression: num('$.min', 'double') },
       { name: 'max', type: 'double', comment: 'A histogram\'s max', expression: num('$.max', 'double') },
-      { name: 'attributes', type: 'map', comment: 'The point\'s attributes', expression: attributes },
-      { name: 'resource_attributes', type: 'map', comment: 'The resource\'s attributes', expression: resource },
-      { name: 'scope_name', type: 'string', comment: 'The instrumentation scope\'s name', expression: 'json_extract_scalar("scope", \'$.name\')' },
+      ...otlp.attributeColumns,
       { name: 'point', type: 'string', comment: 'The point as sent (OTLP JSON): buckets, quantiles, exemplars', expression: line.body },
     ],
   };

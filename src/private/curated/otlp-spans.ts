@@ -1,10 +1,10 @@
 /** The curated table of OpenTelemetry spans: service, name, kind, status, times and duration, ids, attributes. */
 import { CuratedKind, RawLine, commonColumns, fromNanosText } from './kind';
-import { attributesMap, durationMs, spanKind, statusCode } from '../inputs/otlp-table';
+import { otlpItemColumns } from './otlp-item';
+import { durationMs, spanKind, statusCode } from '../inputs/otlp-table';
 
 export function otlpSpansKind(line: RawLine): CuratedKind {
-  const attributes = attributesMap(`json_extract(${line.body}, '$.attributes')`);
-  const resource = attributesMap('json_extract("resource", \'$.attributes\')');
+  const otlp = otlpItemColumns(line, 'span');
   const traceId = `nullif(${line.scalar('$.traceId')}, '')`;
   const spanId = `nullif(${line.scalar('$.spanId')}, '')`;
   const start = fromNanosText(line.scalar('$.startTimeUnixNano'));
@@ -15,8 +15,8 @@ export function otlpSpansKind(line: RawLine): CuratedKind {
     columns: [
       // A span is identified by its trace and span ids (an exporter's retry resends both); a span missing either is
       // keyed by its line, never merged with another.
-      ...commonColumns(line, line.idKey(`concat(${traceId}, ':', ${spanId})`), start, `element_at(${attributes}, 'enduser.id')`),
-      { name: 'service_name', type: 'string', comment: 'The resource\'s service.name', expression: `element_at(${resource}, 'service.name')` },
+      ...commonColumns(line, line.idKey(`concat(${traceId}, ':', ${spanId})`), start, otlp.userId),
+      otlp.serviceName,
       { name: 'name', type: 'string', comment: 'The span\'s name', expression: line.scalar('$.name') },
       { name: 'kind', type: 'string', comment: 'INTERNAL, SERVER, CLIENT, PRODUCER, CONSUMER or UNSPECIFIED', expression: spanKind(line.scalar('$.kind')) },
       { name: 'status_code', type: 'string', comment: 'UNSET, OK or ERROR', expression: statusCode(line.scalar('$.status.code')) },
@@ -27,9 +27,7 @@ export function otlpSpansKind(line: RawLine): CuratedKind {
       { name: 'trace_id', type: 'string', comment: 'traceId (hex)', expression: traceId },
       { name: 'span_id', type: 'string', comment: 'spanId (hex)', expression: spanId },
       { name: 'parent_span_id', type: 'string', comment: 'parentSpanId (hex; null for a root span)', expression: `nullif(${line.scalar('$.parentSpanId')}, '')` },
-      { name: 'attributes', type: 'map', comment: 'The span\'s attributes', expression: attributes },
-      { name: 'resource_attributes', type: 'map', comment: 'The resource\'s attributes', expression: resource },
-      { name: 'scope_name', type: 'string', comment: 'The instrumentation scope\'s name', expression: 'json_extract_scalar("scope", \'$.name\')' },
+      ...otlp.attributeColumns,
       { name: 'events', type: 'string', comment: 'The span\'s events (OTLP JSON)', expression: line.json('$.events') },
       { name: 'links', type: 'string', comment: 'The span\'s links (OTLP JSON)', expression: line.json('$.links') },
     ],

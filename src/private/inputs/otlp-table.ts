@@ -61,11 +61,10 @@ interface OtlpView {
   readonly what: string;
   /** Derived columns: [column, SQL over the line's columns]. */
   readonly columns: (body: string) => [string, string][];
-  /**
-   * The item's identity (besides the partitions and the API key): copies of one item share it. [column, SQL]: a
-   * derived column's name (its SQL unused), or a column of its own, used for the key only.
-   */
-  readonly identity: (body: string) => [string, string][];
+  /** The item's identity (besides the partitions and the API key), as column names: copies of one item share it. */
+  readonly identity: string[];
+  /** Columns computed for the identity only (not in the view): [column, SQL over the line's columns]. */
+  readonly keyOnly: (body: string) => [string, string][];
   /** Rows whose identity is incomplete are all kept (never merged): SQL true for such a row. */
   readonly incomplete: string;
 }
@@ -98,7 +97,8 @@ const SPANS: OtlpView = {
     ...resourceAndScope,
     ['span_json', b],
   ],
-  identity: () => [['trace_id', ''], ['span_id', '']],
+  identity: ['trace_id', 'span_id'],
+  keyOnly: () => [],
   incomplete: 'coalesce("trace_id", \'\') = \'\' OR coalesce("span_id", \'\') = \'\'',
 };
 
@@ -130,8 +130,8 @@ const METRICS: OtlpView = {
     ['point_json', b],
   ],
   // A series is its resource, scope, metric name and point attributes (OTLP's data model); a point, a series at a time.
-  identity: (b) => [['resource_json', '"resource"'], ['scope_json', '"scope"'], ['metric_name', ''],
-    ['attributes_json', `json_format(json_extract(${b}, '$.attributes'))`], ['start_time', ''], ['time', '']],
+  identity: ['resource_json', 'scope_json', 'metric_name', 'attributes_json', 'start_time', 'time'],
+  keyOnly: (b) => [['resource_json', '"resource"'], ['scope_json', '"scope"'], ['attributes_json', `json_format(json_extract(${b}, '$.attributes'))`]],
   incomplete: '"time" IS NULL',
 };
 
@@ -150,8 +150,7 @@ function viewQuery(t: QueryTableSpec, v: OtlpView): NamedQuerySpec {
   const partitions = t.partitions.map((p) => ident(p.name));
   const scopeColumn = t.roles.find((r) => r.role === ColumnRole.SCOPE)?.column;
   const receivedAt = t.roles.find((r) => r.role === ColumnRole.RECEIVED_AT)?.column;
-  const identity = v.identity(body);
-  const key = [...partitions, ...(scopeColumn && keptNames.includes(scopeColumn) ? [ident(scopeColumn)] : []), ...identity.map(([c]) => ident(c))];
+  const key = [...partitions, ...(scopeColumn && keptNames.includes(scopeColumn) ? [ident(scopeColumn)] : []), ...v.identity.map(ident)];
   const order = receivedAt && keptNames.includes(receivedAt) ? ` ORDER BY ${ident(receivedAt)}` : '';
   // The service (the resource's service.name) leads the derived columns; it is read from resource_attributes.
   const output = [...kept, '"service"', ...derived.map(([c]) => ident(c)), ...partitions];
@@ -166,7 +165,7 @@ function viewQuery(t: QueryTableSpec, v: OtlpView): NamedQuerySpec {
       'FROM (',
       `  SELECT *, element_at("resource_attributes", 'service.name') AS "service", row_number() OVER (PARTITION BY ${key.join(', ')}${order}) AS "copy"`,
       '  FROM (',
-      `    SELECT ${[[...kept, ...partitions].join(', '), ...[...derived, ...identity.filter(([c]) => !derived.some(([d]) => d === c))]
+      `    SELECT ${[[...kept, ...partitions].join(', '), ...[...derived, ...v.keyOnly(body)]
         .map(([c, sql]) => `${sql} AS ${ident(c)}`)].join(',\n      ')}`,
       `    FROM ${table}`,
       `    WHERE "input" = 'otlp' AND "signal" = ${literal(v.signal)}`,
